@@ -1,0 +1,107 @@
+package consensus
+
+import (
+	"math/big"
+	"slices"
+
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus/store"
+)
+
+// medianTimeBlocks is how many blocks the median time past looks at.
+const medianTimeBlocks = 11
+
+// blockNode is a block index entry: a header the engine accepted, with what
+// is known about its block.
+type blockNode struct {
+	hash     chain.Hash
+	header   chain.BlockHeader
+	parent   *blockNode
+	children []*blockNode
+	height   uint32
+	work     *big.Int // cumulative chain work up to and including this block
+	status   store.BlockStatus
+	// seq orders blocks by when their data arrived: on equal work the block
+	// seen first wins. Blocks loaded from disk on the active chain get 0.
+	seq uint64
+	// haveChain: this block and every ancestor have their data, so the block
+	// can be connected.
+	haveChain bool
+}
+
+func newBlockNode(h chain.BlockHeader, parent *blockNode) *blockNode {
+	n := &blockNode{hash: h.Hash(), header: h, parent: parent, work: CalcWork(h.Bits)}
+	if parent != nil {
+		n.height = parent.height + 1
+		n.work.Add(n.work, parent.work)
+	}
+	return n
+}
+
+func (n *blockNode) record() store.BlockRecord {
+	return store.BlockRecord{Header: n.header, Height: n.height, Status: n.status}
+}
+
+// failed reports whether the block or one of its ancestors is invalid.
+func (n *blockNode) failed() bool {
+	return n.status&(store.StatusFailed|store.StatusFailedChild) != 0
+}
+
+// ancestor returns the ancestor of n at height (n itself at its own height).
+func (n *blockNode) ancestor(height uint32) *blockNode {
+	if height > n.height {
+		return nil
+	}
+	for n != nil && n.height > height {
+		n = n.parent
+	}
+	return n
+}
+
+// medianTimePast returns the median timestamp of n and its 10 parents (fewer
+// near genesis), the lower bound for the timestamp of n's child.
+func (n *blockNode) medianTimePast() uint32 {
+	times := make([]uint32, 0, medianTimeBlocks)
+	for it := n; it != nil && len(times) < medianTimeBlocks; it = it.parent {
+		times = append(times, it.header.Timestamp)
+	}
+	slices.Sort(times)
+	return times[len(times)/2]
+}
+
+// findFork returns the last common ancestor of a and b.
+func findFork(a, b *blockNode) *blockNode {
+	for a.height > b.height {
+		a = a.parent
+	}
+	for b.height > a.height {
+		b = b.parent
+	}
+	for a != b {
+		a, b = a.parent, b.parent
+	}
+	return a
+}
+
+// better reports whether a beats b as a chain tip: more work, then earlier
+// data (first seen), then lower hash so that the order is total.
+func better(a, b *blockNode) bool {
+	if c := a.work.Cmp(b.work); c != 0 {
+		return c > 0
+	}
+	if a.seq != b.seq {
+		return a.seq < b.seq
+	}
+	return slices.Compare(a.hash[:], b.hash[:]) < 0
+}
+
+// descendants calls fn for every descendant of n, parents before children.
+func (n *blockNode) descendants(fn func(*blockNode)) {
+	queue := slices.Clone(n.children)
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		fn(d)
+		queue = append(queue, d.children...)
+	}
+}

@@ -1,0 +1,184 @@
+package consensus
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus/store"
+)
+
+// changes is what connecting one block does to the UTXO set and the
+// address index; disconnecting applies it in reverse.
+type changes struct {
+	created []store.Output       // outputs the block leaves unspent
+	spent   []store.Output       // outputs from before the block that it spends, in order (the undo data)
+	history []store.HistoryEntry // one entry per (transaction, address it touches)
+}
+
+func (c *changes) connectUpdate(n *blockNode) *store.Update {
+	rec := n.record()
+	rec.Status |= store.StatusValid
+	return &store.Update{
+		Tip:        n.hash,
+		Records:    []store.BlockRecord{rec},
+		Remove:     c.spent,
+		Add:        c.created,
+		PutUndo:    &store.Undo{Block: n.hash, Spent: c.spent},
+		AddHistory: c.history,
+	}
+}
+
+func (c *changes) disconnectUpdate(n *blockNode) *store.Update {
+	return &store.Update{
+		Tip:           n.parent.hash,
+		Remove:        c.created,
+		Add:           c.spent,
+		DeleteUndo:    &n.hash,
+		DeleteHistory: c.history,
+	}
+}
+
+// spentLookup finds the output an input spends when it was not created
+// earlier in the same block.
+type spentLookup func(op chain.OutPoint) (store.UTXO, error)
+
+// errOutputMissing is what a spentLookup returns for an unknown outpoint.
+var errOutputMissing = errors.New("consensus: output missing")
+
+// walkBlock runs through b's transactions in order, resolving every input
+// to the output it spends (from earlier in the block, else through lookup)
+// and collecting the block's changes. check, when set, judges each
+// non-coinbase transaction with its spent outputs.
+func walkBlock(b *chain.Block, n *blockNode, lookup spentLookup,
+	check func(i int, tx *chain.Transaction, spent []store.UTXO) error) (*changes, error) {
+	c := &changes{}
+	inBlock := map[chain.OutPoint]store.UTXO{}
+	fromBefore := map[chain.OutPoint]struct{}{}
+	genesis := n.parent == nil
+	for i, tx := range b.Transactions {
+		txid := tx.TxID()
+		touched := make([]chain.Address, 0, len(tx.Inputs)+len(tx.Outputs))
+		if i > 0 {
+			spent := make([]store.UTXO, len(tx.Inputs))
+			for j, in := range tx.Inputs {
+				op := in.PrevOut
+				if u, ok := inBlock[op]; ok {
+					spent[j] = u
+					delete(inBlock, op)
+				} else {
+					_, already := fromBefore[op]
+					u, err := lookup(op)
+					if already || errors.Is(err, errOutputMissing) {
+						return nil, ruleError(ErrMissingTxOut, "tx %d (%s) input %d spends %s:%d, which is missing or spent", i, txid, j, op.TxID, op.Index)
+					}
+					if err != nil {
+						return nil, err
+					}
+					fromBefore[op] = struct{}{}
+					c.spent = append(c.spent, store.Output{OutPoint: op, UTXO: u})
+					spent[j] = u
+				}
+				touched = append(touched, spent[j].Address)
+			}
+			if check != nil {
+				if err := check(i, tx, spent); err != nil {
+					return nil, err
+				}
+			}
+		}
+		for k, out := range tx.Outputs {
+			inBlock[chain.OutPoint{TxID: txid, Index: uint32(k)}] = store.UTXO{
+				Amount:   out.Amount,
+				Address:  out.Address,
+				Height:   n.height,
+				Coinbase: i == 0 && !genesis, // genesis allocations are spendable at once
+			}
+			touched = append(touched, out.Address)
+		}
+		slices.SortFunc(touched, func(a, b chain.Address) int { return slices.Compare(a[:], b[:]) })
+		for _, addr := range slices.Compact(touched) {
+			c.history = append(c.history, store.HistoryEntry{Address: addr, Height: n.height, TxIndex: uint32(i), TxID: txid})
+		}
+	}
+	c.created = make([]store.Output, 0, len(inBlock))
+	for op, u := range inBlock {
+		c.created = append(c.created, store.Output{OutPoint: op, UTXO: u})
+	}
+	slices.SortFunc(c.created, func(a, b store.Output) int {
+		if c := slices.Compare(a.OutPoint.TxID[:], b.OutPoint.TxID[:]); c != 0 {
+			return c
+		}
+		return int(a.OutPoint.Index) - int(b.OutPoint.Index)
+	})
+	return c, nil
+}
+
+// blockChanges validates b's transactions against the UTXO set as the
+// block n at the tip, and returns the changes connecting it makes.
+// Signatures are checked when verifySigs is set; a block validated before
+// (reconnected after a reorg) skips them, as its spends are fixed by txid.
+func (e *Engine) blockChanges(b *chain.Block, n *blockNode, verifySigs bool) (*changes, error) {
+	lookup := func(op chain.OutPoint) (store.UTXO, error) {
+		u, ok, err := e.store.UTXO(op)
+		if err != nil {
+			return u, fmt.Errorf("consensus: read utxo %s:%d: %w", op.TxID, op.Index, err)
+		}
+		if !ok {
+			return u, errOutputMissing
+		}
+		return u, nil
+	}
+	var fees int64
+	check := func(i int, tx *chain.Transaction, spent []store.UTXO) error {
+		fee, err := CheckTransactionInputs(tx, n.height, spent, e.params)
+		if err == nil && verifySigs {
+			err = VerifySignatures(tx, spent, e.params.GenesisHash)
+		}
+		if err != nil {
+			return inTx(err, i, tx)
+		}
+		fees += fee
+		return nil
+	}
+	c, err := walkBlock(b, n, lookup, check)
+	if err != nil {
+		return nil, err
+	}
+	if n.parent != nil {
+		var paid int64
+		for _, out := range b.Transactions[0].Outputs {
+			paid += out.Amount
+		}
+		if limit := e.params.Subsidy(n.height) + fees; paid > limit {
+			return nil, ruleError(ErrBadCoinbaseValue, "coinbase pays %d units, subsidy plus fees is %d", paid, limit)
+		}
+	}
+	return c, nil
+}
+
+// undoChanges recomputes what connecting b did, from its undo data.
+func undoChanges(b *chain.Block, n *blockNode, undo *store.Undo) (*changes, error) {
+	byOutPoint := make(map[chain.OutPoint]store.UTXO, len(undo.Spent))
+	for _, o := range undo.Spent {
+		byOutPoint[o.OutPoint] = o.UTXO
+	}
+	lookup := func(op chain.OutPoint) (store.UTXO, error) {
+		u, ok := byOutPoint[op]
+		if !ok {
+			return u, fmt.Errorf("consensus: undo data of block %s: %w: no entry for %s:%d", n.hash, store.ErrCorrupt, op.TxID, op.Index)
+		}
+		return u, nil
+	}
+	return walkBlock(b, n, lookup, nil)
+}
+
+// inTx prefixes a rule error with the transaction it concerns.
+func inTx(err error, i int, tx *chain.Transaction) error {
+	var re *RuleError
+	if !errors.As(err, &re) {
+		return err
+	}
+	return ruleError(re.Code, "tx %d (%s): %s", i, tx.TxID(), re.Description)
+}

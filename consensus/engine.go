@@ -1,0 +1,453 @@
+package consensus
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus/store"
+)
+
+// ErrWrongChain is returned when a store holds another chain than the
+// genesis the engine was given.
+var ErrWrongChain = errors.New("consensus: datadir belongs to another chain")
+
+// ErrUnknownBlock is returned for a hash the block index does not hold.
+var ErrUnknownBlock = errors.New("consensus: block not found")
+
+// Config configures an Engine.
+type Config struct {
+	Params *Params
+	Store  store.Store
+	// Logger receives tip changes, reorgs and rejected blocks; nil discards.
+	Logger *slog.Logger
+	// MaxOrphans bounds the orphan pool (default 100 blocks).
+	MaxOrphans int
+}
+
+// Engine is the consensus state machine: it takes blocks and headers and the
+// current time, validates them, keeps the block index, follows the valid
+// chain with the most work and writes every connect and disconnect to its
+// store as one atomic update.
+//
+// An Engine starts no goroutines and reads no clock; it is not safe for
+// concurrent use. Callers serialise access (the node holds a mutex).
+type Engine struct {
+	params     *Params
+	store      store.Store
+	log        *slog.Logger
+	index      map[chain.Hash]*blockNode
+	main       []*blockNode // the active chain, by height
+	candidates map[*blockNode]struct{}
+	orphans    *orphanPool
+	nextSeq    uint64
+	// blockCache holds blocks decoded during one call, so a block is not
+	// read back from the store right after it was given.
+	blockCache map[chain.Hash]*chain.Block
+}
+
+// Status says where ProcessBlock put a block.
+type Status int
+
+// Block outcomes.
+const (
+	StatusMainChain Status = iota + 1 // on the active chain after the call
+	StatusSideChain                   // stored on a branch with no more work than the active one
+	StatusOrphan                      // parent unknown: kept in the orphan pool
+	StatusDuplicate                   // already known
+)
+
+func (s Status) String() string {
+	switch s {
+	case StatusMainChain:
+		return "main-chain"
+	case StatusSideChain:
+		return "side-chain"
+	case StatusOrphan:
+		return "orphan"
+	case StatusDuplicate:
+		return "duplicate"
+	}
+	return "rejected"
+}
+
+// Result reports what a call did to the chain. It is returned even with an
+// error: a branch can be partly connected before one of its blocks fails.
+type Result struct {
+	Hash   chain.Hash
+	Status Status // zero when the block was rejected
+	// MissingParent, for an orphan, is the oldest unknown ancestor's hash:
+	// the block to fetch.
+	MissingParent chain.Hash
+	// Disconnected are the blocks that left the active chain, tip first;
+	// Connected the blocks that joined it, oldest first. Together they take
+	// the active chain from the tip before the call to the tip after it.
+	Disconnected []*chain.Block
+	Connected    []*chain.Block
+	// Orphans are the outcomes of orphans adopted because this block was
+	// their missing parent.
+	Orphans []OrphanOutcome
+}
+
+// OrphanOutcome is what became of an orphan whose parent arrived.
+type OrphanOutcome struct {
+	Hash   chain.Hash
+	Status Status
+	Err    error
+}
+
+// New opens the chain in cfg.Store: an empty store is initialised with the
+// genesis block, a store of another genesis is refused with ErrWrongChain,
+// and a reorg interrupted by a crash is finished.
+func New(cfg Config) (*Engine, error) {
+	e := &Engine{
+		params:     cfg.Params,
+		store:      cfg.Store,
+		log:        cfg.Logger,
+		index:      map[chain.Hash]*blockNode{},
+		candidates: map[*blockNode]struct{}{},
+		orphans:    newOrphanPool(cfg.MaxOrphans),
+		blockCache: map[chain.Hash]*chain.Block{},
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	genesis, ok, err := e.store.Genesis()
+	if err != nil {
+		return nil, err
+	}
+	if ok && genesis != e.params.GenesisHash {
+		return nil, fmt.Errorf("%w: it holds genesis %s, genesis.json gives %s", ErrWrongChain, genesis, e.params.GenesisHash)
+	}
+	if !ok {
+		if err := e.initGenesis(); err != nil {
+			return nil, err
+		}
+	}
+	if err := e.loadIndex(); err != nil {
+		return nil, err
+	}
+	defer e.clearCache()
+	if _, err := e.activateBestChain(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// initGenesis writes the genesis block and its allocations.
+func (e *Engine) initGenesis() error {
+	g := e.params.GenesisBlock
+	node := newBlockNode(g.Header, nil)
+	node.status = store.StatusHaveData | store.StatusValid
+	if err := e.store.PutBlock(node.record(), g.Serialize()); err != nil {
+		return err
+	}
+	changes, err := e.blockChanges(g, node, false)
+	if err != nil {
+		return fmt.Errorf("consensus: genesis block: %w", err)
+	}
+	update := changes.connectUpdate(node)
+	update.Genesis = &node.hash
+	return e.store.Apply(update)
+}
+
+// loadIndex rebuilds the block index and the active chain from the store.
+func (e *Engine) loadIndex() error {
+	var recs []store.BlockRecord
+	if err := e.store.ForEachRecord(func(r store.BlockRecord) error {
+		recs = append(recs, r)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("consensus: load block index: %w", err)
+	}
+	slices.SortFunc(recs, func(a, b store.BlockRecord) int { return int(a.Height) - int(b.Height) })
+	for _, r := range recs {
+		var parent *blockNode
+		if r.Height > 0 {
+			parent = e.index[r.Header.PrevBlock]
+			if parent == nil {
+				return fmt.Errorf("consensus: load block index: %w: block %s at height %d has no parent record", store.ErrCorrupt, r.Header.Hash(), r.Height)
+			}
+		}
+		n := newBlockNode(r.Header, parent)
+		if n.height != r.Height {
+			return fmt.Errorf("consensus: load block index: %w: block %s recorded at height %d, parent gives %d", store.ErrCorrupt, n.hash, r.Height, n.height)
+		}
+		n.status = r.Status
+		n.seq = 1
+		e.addNode(n)
+	}
+	tipHash, err := e.store.Tip()
+	if err != nil {
+		return err
+	}
+	tip := e.index[tipHash]
+	if tip == nil {
+		return fmt.Errorf("consensus: load block index: %w: tip %s is not in the index", store.ErrCorrupt, tipHash)
+	}
+	e.main = make([]*blockNode, tip.height+1)
+	for n := tip; n != nil; n = n.parent {
+		e.main[n.height] = n
+		n.seq = 0
+	}
+	e.nextSeq = 2
+	for _, r := range recs {
+		n := e.index[r.Header.Hash()]
+		n.haveChain = n.status.Has(store.StatusHaveData) && (n.parent == nil || n.parent.haveChain)
+	}
+	e.rebuildCandidates()
+	return nil
+}
+
+// addNode links n into the index under its parent.
+func (e *Engine) addNode(n *blockNode) {
+	e.index[n.hash] = n
+	if n.parent != nil {
+		n.parent.children = append(n.parent.children, n)
+	}
+}
+
+// ProcessBlock validates b at time now and adds it to the chain: to the
+// active chain (possibly through a reorg), to a side branch, or to the
+// orphan pool. A block that breaks a rule is rejected with a *RuleError; a
+// store failure is returned wrapped and is never a verdict on the block.
+func (e *Engine) ProcessBlock(b *chain.Block, now time.Time) (*Result, error) {
+	defer e.clearCache()
+	before := e.tip()
+	res := &Result{Hash: b.Hash()}
+	err := e.processBlock(b, now, res)
+	if err == nil && res.Status != StatusOrphan && res.Status != StatusDuplicate {
+		err = e.adoptOrphans(res.Hash, now, res)
+	}
+	if ferr := e.fillReorg(res, before); err == nil {
+		err = ferr
+	}
+	if res.Status == StatusMainChain || res.Status == StatusSideChain {
+		res.Status = e.placement(e.index[res.Hash])
+	}
+	e.logResult(res, before, err)
+	return res, err
+}
+
+// processBlock accepts one block; failures of blocks it connects on the way
+// are reported through the block's own error when they concern it.
+func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error {
+	hash := res.Hash
+	if n := e.index[hash]; n != nil {
+		if n.failed() {
+			return ruleError(ErrKnownInvalid, "block %s is known invalid", hash)
+		}
+		if n.status.Has(store.StatusHaveData) {
+			res.Status = StatusDuplicate
+			return nil
+		}
+	}
+	if e.orphans.has(hash) {
+		res.Status = StatusOrphan
+		res.MissingParent = e.orphans.root(hash)
+		return nil
+	}
+	if err := CheckProofOfWork(&b.Header, e.params.PowLimit); err != nil {
+		return err
+	}
+	sanityErr := CheckBlockSanity(b, e.params)
+	var re *RuleError
+	if errors.As(sanityErr, &re) && re.Code.mutation() {
+		return sanityErr
+	}
+	parent := e.index[b.Header.PrevBlock]
+	if parent == nil {
+		if sanityErr != nil {
+			return sanityErr
+		}
+		e.orphans.add(b, hash, now)
+		res.Status = StatusOrphan
+		res.MissingParent = e.orphans.root(hash)
+		return nil
+	}
+	if parent.failed() {
+		return ruleError(ErrInvalidAncestor, "parent %s is invalid", parent.hash)
+	}
+	if err := e.checkHeaderContext(&b.Header, parent, now); err != nil {
+		return err
+	}
+	node := e.index[hash]
+	if node == nil {
+		node = newBlockNode(b.Header, parent)
+	}
+	if sanityErr == nil {
+		sanityErr = checkBlockContext(b, node.height)
+	}
+	if sanityErr != nil {
+		return e.rejectHeaderValidBlock(node, sanityErr)
+	}
+	node.status |= store.StatusHaveData
+	node.seq = e.nextSeq
+	e.nextSeq++
+	if err := e.store.PutBlock(node.record(), b.Serialize()); err != nil {
+		return err
+	}
+	if e.index[hash] == nil {
+		e.addNode(node)
+	}
+	e.blockCache[hash] = b
+	e.updateHaveChain(node)
+	res.Status = StatusSideChain
+	failures, err := e.activateBestChain()
+	if err != nil {
+		return err
+	}
+	return e.verdict(node, failures)
+}
+
+// rejectHeaderValidBlock records a block whose header is fine but whose
+// transactions break a rule: the header commits to those transactions, so
+// the hash is invalid for good.
+func (e *Engine) rejectHeaderValidBlock(node *blockNode, err error) error {
+	node.status |= store.StatusFailed
+	if e.index[node.hash] == nil {
+		e.addNode(node)
+	}
+	delete(e.candidates, node)
+	if perr := e.store.PutRecords([]store.BlockRecord{node.record()}); perr != nil {
+		return perr
+	}
+	return err
+}
+
+// verdict returns the error that concerns node after an activation: its own
+// rule failure, or the failure of an ancestor on its branch.
+func (e *Engine) verdict(node *blockNode, failures []failure) error {
+	for _, f := range failures {
+		if f.node == node {
+			return f.err
+		}
+	}
+	if node.failed() {
+		for _, f := range failures {
+			if node.ancestor(f.node.height) == f.node {
+				return ruleError(ErrInvalidAncestor, "ancestor %s at height %d is invalid: %v", f.node.hash, f.node.height, f.err)
+			}
+		}
+		return ruleError(ErrInvalidAncestor, "block %s descends from an invalid block", node.hash)
+	}
+	return nil
+}
+
+// adoptOrphans processes the orphans waiting for parent, and theirs in turn.
+func (e *Engine) adoptOrphans(parent chain.Hash, now time.Time, res *Result) error {
+	queue := []chain.Hash{parent}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, b := range e.orphans.takeChildren(p) {
+			child := &Result{Hash: b.Hash()}
+			err := e.processBlock(b, now, child)
+			var re *RuleError
+			if err != nil && !errors.As(err, &re) {
+				return err
+			}
+			res.Orphans = append(res.Orphans, OrphanOutcome{Hash: child.Hash, Status: child.Status, Err: err})
+			if err == nil {
+				queue = append(queue, child.Hash)
+			}
+		}
+	}
+	for i := range res.Orphans {
+		if o := &res.Orphans[i]; o.Err == nil {
+			o.Status = e.placement(e.index[o.Hash])
+		}
+	}
+	return nil
+}
+
+// placement says whether an accepted block ended on the active chain.
+func (e *Engine) placement(n *blockNode) Status {
+	if n != nil && e.onMainChain(n) {
+		return StatusMainChain
+	}
+	return StatusSideChain
+}
+
+// ProcessHeader adds a header without its block (headers-first sync). The
+// parent must be known. It returns true when the header is new.
+func (e *Engine) ProcessHeader(h *chain.BlockHeader, now time.Time) (bool, error) {
+	hash := h.Hash()
+	if n := e.index[hash]; n != nil {
+		if n.failed() {
+			return false, ruleError(ErrKnownInvalid, "block %s is known invalid", hash)
+		}
+		return false, nil
+	}
+	if err := CheckProofOfWork(h, e.params.PowLimit); err != nil {
+		return false, err
+	}
+	parent := e.index[h.PrevBlock]
+	if parent == nil {
+		return false, ruleError(ErrPrevBlockMissing, "parent %s of header %s is unknown", h.PrevBlock, hash)
+	}
+	if parent.failed() {
+		return false, ruleError(ErrInvalidAncestor, "parent %s is invalid", parent.hash)
+	}
+	if err := e.checkHeaderContext(h, parent, now); err != nil {
+		return false, err
+	}
+	node := newBlockNode(*h, parent)
+	if err := e.store.PutRecords([]store.BlockRecord{node.record()}); err != nil {
+		return false, err
+	}
+	e.addNode(node)
+	return true, nil
+}
+
+func (e *Engine) tip() *blockNode { return e.main[len(e.main)-1] }
+
+func (e *Engine) onMainChain(n *blockNode) bool {
+	return int(n.height) < len(e.main) && e.main[n.height] == n
+}
+
+func (e *Engine) clearCache() { clear(e.blockCache) }
+
+// fillReorg sets res.Disconnected and res.Connected from the tip before the
+// call to the tip now.
+func (e *Engine) fillReorg(res *Result, before *blockNode) error {
+	after := e.tip()
+	if after == before {
+		return nil
+	}
+	fork := findFork(before, after)
+	for n := before; n != fork; n = n.parent {
+		b, err := e.loadBlock(n)
+		if err != nil {
+			return err
+		}
+		res.Disconnected = append(res.Disconnected, b)
+	}
+	for n := after; n != fork; n = n.parent {
+		b, err := e.loadBlock(n)
+		if err != nil {
+			return err
+		}
+		res.Connected = append(res.Connected, b)
+	}
+	slices.Reverse(res.Connected)
+	return nil
+}
+
+func (e *Engine) logResult(res *Result, before *blockNode, err error) {
+	if err != nil {
+		e.log.Info("block_rejected", "hash", res.Hash, "err", err)
+	}
+	after := e.tip()
+	if after == before {
+		return
+	}
+	if len(res.Disconnected) > 0 {
+		e.log.Info("reorg", "depth", len(res.Disconnected), "old_tip", before.hash, "new_tip", after.hash, "height", after.height)
+	}
+	e.log.Debug("tip_changed", "hash", after.hash, "height", after.height)
+}

@@ -1,0 +1,118 @@
+package consensus
+
+import (
+	"time"
+
+	"github.com/devchain/devchain/chain"
+)
+
+// Orphan pool bounds: a peer sending blocks with unknown parents can hold at
+// most this many blocks, and none for longer than orphanTTL.
+const (
+	defaultMaxOrphans = 100
+	orphanTTL         = time.Hour
+)
+
+// orphanPool holds blocks whose parent is unknown until the parent arrives.
+type orphanPool struct {
+	max      int
+	blocks   map[chain.Hash]*orphan
+	byParent map[chain.Hash][]chain.Hash
+	nextSeq  uint64
+}
+
+type orphan struct {
+	block *chain.Block
+	added time.Time
+	seq   uint64 // arrival order: the oldest is evicted first
+}
+
+func newOrphanPool(max int) *orphanPool {
+	if max <= 0 {
+		max = defaultMaxOrphans
+	}
+	return &orphanPool{max: max, blocks: map[chain.Hash]*orphan{}, byParent: map[chain.Hash][]chain.Hash{}}
+}
+
+func (p *orphanPool) has(hash chain.Hash) bool {
+	_, ok := p.blocks[hash]
+	return ok
+}
+
+// add stores b, first dropping expired orphans and, when full, the oldest.
+func (p *orphanPool) add(b *chain.Block, hash chain.Hash, now time.Time) {
+	for h, o := range p.blocks {
+		if now.Sub(o.added) > orphanTTL {
+			p.remove(h)
+		}
+	}
+	for len(p.blocks) >= p.max {
+		p.remove(p.oldest())
+	}
+	p.blocks[hash] = &orphan{block: b, added: now, seq: p.nextSeq}
+	p.nextSeq++
+	parent := b.Header.PrevBlock
+	p.byParent[parent] = append(p.byParent[parent], hash)
+}
+
+func (p *orphanPool) oldest() chain.Hash {
+	var oldest chain.Hash
+	var seq uint64
+	first := true
+	for h, o := range p.blocks {
+		if first || o.seq < seq {
+			oldest, seq, first = h, o.seq, false
+		}
+	}
+	return oldest
+}
+
+func (p *orphanPool) remove(hash chain.Hash) {
+	o, ok := p.blocks[hash]
+	if !ok {
+		return
+	}
+	delete(p.blocks, hash)
+	parent := o.block.Header.PrevBlock
+	siblings := p.byParent[parent]
+	for i, h := range siblings {
+		if h == hash {
+			siblings = append(siblings[:i], siblings[i+1:]...)
+			break
+		}
+	}
+	if len(siblings) == 0 {
+		delete(p.byParent, parent)
+	} else {
+		p.byParent[parent] = siblings
+	}
+}
+
+// takeChildren removes and returns the orphans whose parent is hash, in
+// arrival order.
+func (p *orphanPool) takeChildren(hash chain.Hash) []*chain.Block {
+	ids := p.byParent[hash]
+	blocks := make([]*chain.Block, 0, len(ids))
+	for _, h := range ids {
+		blocks = append(blocks, p.blocks[h].block)
+	}
+	for _, h := range ids {
+		p.remove(h)
+	}
+	return blocks
+}
+
+// root returns the parent hash of the oldest orphan ancestor of hash: the
+// block that must be fetched to connect it.
+func (p *orphanPool) root(hash chain.Hash) chain.Hash {
+	for {
+		o, ok := p.blocks[hash]
+		if !ok {
+			return hash
+		}
+		hash = o.block.Header.PrevBlock
+	}
+}
+
+// len returns the number of orphans held.
+func (p *orphanPool) len() int { return len(p.blocks) }

@@ -1,0 +1,97 @@
+package consensus
+
+import (
+	"fmt"
+	"math/big"
+
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus/store"
+)
+
+// BlockInfo describes a block the index holds.
+type BlockInfo struct {
+	Hash       chain.Hash
+	Header     chain.BlockHeader
+	Height     uint32
+	ChainWork  *big.Int // cumulative work up to and including the block
+	MedianTime uint32   // median time past of the block and its 10 parents
+	HaveData   bool     // the block's transactions are stored
+	Valid      bool     // the block was fully validated
+	Invalid    bool     // the block or an ancestor is invalid
+	MainChain  bool     // the block is on the active chain
+}
+
+func (e *Engine) info(n *blockNode) BlockInfo {
+	return BlockInfo{
+		Hash:       n.hash,
+		Header:     n.header,
+		Height:     n.height,
+		ChainWork:  new(big.Int).Set(n.work),
+		MedianTime: n.medianTimePast(),
+		HaveData:   n.status.Has(store.StatusHaveData),
+		Valid:      n.status.Has(store.StatusValid),
+		Invalid:    n.failed(),
+		MainChain:  e.onMainChain(n),
+	}
+}
+
+// Params returns the chain's parameters.
+func (e *Engine) Params() *Params { return e.params }
+
+// Tip describes the tip of the active chain.
+func (e *Engine) Tip() BlockInfo { return e.info(e.tip()) }
+
+// Height returns the height of the active chain.
+func (e *Engine) Height() uint32 { return e.tip().height }
+
+// BlockInfo describes the block with the given hash.
+func (e *Engine) BlockInfo(hash chain.Hash) (BlockInfo, bool) {
+	n := e.index[hash]
+	if n == nil {
+		return BlockInfo{}, false
+	}
+	return e.info(n), true
+}
+
+// MainChainHash returns the hash of the active chain's block at height.
+func (e *Engine) MainChainHash(height uint32) (chain.Hash, bool) {
+	if int(height) >= len(e.main) {
+		return chain.Hash{}, false
+	}
+	return e.main[height].hash, true
+}
+
+// Block returns a stored block.
+func (e *Engine) Block(hash chain.Hash) (*chain.Block, error) {
+	n := e.index[hash]
+	if n == nil || !n.status.Has(store.StatusHaveData) {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownBlock, hash)
+	}
+	defer e.clearCache()
+	return e.loadBlock(n)
+}
+
+// NextBits returns the bits a child of the given block must carry.
+func (e *Engine) NextBits(parent chain.Hash) (uint32, error) {
+	n := e.index[parent]
+	if n == nil {
+		return 0, fmt.Errorf("%w: %s", ErrUnknownBlock, parent)
+	}
+	return e.nextBits(n), nil
+}
+
+// UTXO returns the unspent output at op on the active chain.
+func (e *Engine) UTXO(op chain.OutPoint) (UTXO, bool, error) { return e.store.UTXO(op) }
+
+// AddressUTXOs returns the unspent outputs paying addr on the active chain.
+func (e *Engine) AddressUTXOs(addr chain.Address) ([]store.Output, error) {
+	return e.store.AddressUTXOs(addr)
+}
+
+// AddressHistory returns the active chain's transactions touching addr.
+func (e *Engine) AddressHistory(addr chain.Address) ([]store.HistoryEntry, error) {
+	return e.store.AddressHistory(addr)
+}
+
+// Orphans returns the number of blocks in the orphan pool.
+func (e *Engine) Orphans() int { return e.orphans.len() }

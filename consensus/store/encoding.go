@@ -1,0 +1,184 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/devchain/devchain/chain"
+)
+
+// Key prefixes of the Badger store. Every key starts with one byte naming
+// what it holds; multi-byte integers in keys are big-endian so that key order
+// is numeric order.
+const (
+	prefixMeta    = 'm' // m + name                       -> meta value (genesis, tip, schema)
+	prefixRecord  = 'i' // i + block hash                 -> block record
+	prefixBlock   = 'b' // b + block hash                 -> block serialization
+	prefixUndo    = 'u' // u + block hash                 -> undo record
+	prefixUTXO    = 'o' // o + txid + index               -> utxo
+	prefixAddress = 'a' // a + address + txid + index     -> utxo (the address index of unspent outputs)
+	prefixHistory = 'h' // h + address + height + txindex -> txid
+)
+
+// Meta keys.
+var (
+	keyGenesis = []byte{prefixMeta, 'g'}
+	keyTip     = []byte{prefixMeta, 't'}
+	keySchema  = []byte{prefixMeta, 's'}
+)
+
+// schemaVersion is bumped whenever a layout in this file changes.
+const schemaVersion = 1
+
+// Sizes of encoded values.
+const (
+	recordSize   = chain.HeaderSize + 4 + 1
+	utxoSize     = 8 + chain.AddressSize + 4 + 1
+	outPointSize = chain.HashSize + 4
+	outputSize   = outPointSize + utxoSize
+)
+
+func hashKey(prefix byte, h chain.Hash) []byte {
+	return append([]byte{prefix}, h[:]...)
+}
+
+func appendOutPoint(b []byte, op chain.OutPoint) []byte {
+	b = append(b, op.TxID[:]...)
+	return binary.BigEndian.AppendUint32(b, op.Index)
+}
+
+func decodeOutPoint(b []byte) chain.OutPoint {
+	var op chain.OutPoint
+	copy(op.TxID[:], b[:chain.HashSize])
+	op.Index = binary.BigEndian.Uint32(b[chain.HashSize:])
+	return op
+}
+
+func utxoKey(op chain.OutPoint) []byte {
+	return appendOutPoint([]byte{prefixUTXO}, op)
+}
+
+func addressKey(addr chain.Address, op chain.OutPoint) []byte {
+	return appendOutPoint(append([]byte{prefixAddress}, addr[:]...), op)
+}
+
+func addressPrefix(prefix byte, addr chain.Address) []byte {
+	return append([]byte{prefix}, addr[:]...)
+}
+
+func historyKey(e HistoryEntry) []byte {
+	b := addressPrefix(prefixHistory, e.Address)
+	b = binary.BigEndian.AppendUint32(b, e.Height)
+	return binary.BigEndian.AppendUint32(b, e.TxIndex)
+}
+
+func decodeHistory(key, value []byte) (HistoryEntry, error) {
+	var e HistoryEntry
+	if len(key) != 1+chain.AddressSize+8 || len(value) != chain.HashSize {
+		return e, fmt.Errorf("%w: history entry %x", ErrCorrupt, key)
+	}
+	copy(e.Address[:], key[1:])
+	e.Height = binary.BigEndian.Uint32(key[1+chain.AddressSize:])
+	e.TxIndex = binary.BigEndian.Uint32(key[1+chain.AddressSize+4:])
+	copy(e.TxID[:], value)
+	return e, nil
+}
+
+func encodeRecord(r BlockRecord) []byte {
+	b := r.Header.Serialize()
+	b = binary.LittleEndian.AppendUint32(b, r.Height)
+	return append(b, byte(r.Status))
+}
+
+func decodeRecord(b []byte) (BlockRecord, error) {
+	if len(b) != recordSize {
+		return BlockRecord{}, fmt.Errorf("%w: block record of %d bytes, want %d", ErrCorrupt, len(b), recordSize)
+	}
+	h, err := chain.DecodeBlockHeader(b[:chain.HeaderSize])
+	if err != nil {
+		return BlockRecord{}, fmt.Errorf("%w: block record: %v", ErrCorrupt, err)
+	}
+	return BlockRecord{
+		Header: h,
+		Height: binary.LittleEndian.Uint32(b[chain.HeaderSize:]),
+		Status: BlockStatus(b[chain.HeaderSize+4]),
+	}, nil
+}
+
+func appendUTXO(b []byte, u UTXO) []byte {
+	b = binary.LittleEndian.AppendUint64(b, uint64(u.Amount))
+	b = append(b, u.Address[:]...)
+	b = binary.LittleEndian.AppendUint32(b, u.Height)
+	var flags byte
+	if u.Coinbase {
+		flags = 1
+	}
+	return append(b, flags)
+}
+
+func decodeUTXO(b []byte) (UTXO, error) {
+	var u UTXO
+	if len(b) != utxoSize || b[utxoSize-1] > 1 {
+		return u, fmt.Errorf("%w: utxo value %x", ErrCorrupt, b)
+	}
+	u.Amount = int64(binary.LittleEndian.Uint64(b))
+	copy(u.Address[:], b[8:])
+	u.Height = binary.LittleEndian.Uint32(b[8+chain.AddressSize:])
+	u.Coinbase = b[utxoSize-1] == 1
+	return u, nil
+}
+
+func encodeUndo(u *Undo) []byte {
+	b := make([]byte, 0, 4+len(u.Spent)*outputSize)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(u.Spent)))
+	for _, o := range u.Spent {
+		b = appendOutPoint(b, o.OutPoint)
+		b = appendUTXO(b, o.UTXO)
+	}
+	return b
+}
+
+func decodeUndo(block chain.Hash, b []byte) (*Undo, error) {
+	if len(b) < 4 {
+		return nil, fmt.Errorf("%w: undo record of block %s is %d bytes", ErrCorrupt, block, len(b))
+	}
+	n := binary.LittleEndian.Uint32(b)
+	b = b[4:]
+	if uint64(len(b)) != uint64(n)*outputSize {
+		return nil, fmt.Errorf("%w: undo record of block %s: %d entries in %d bytes", ErrCorrupt, block, n, len(b))
+	}
+	u := &Undo{Block: block, Spent: make([]Output, n)}
+	for i := range u.Spent {
+		entry := b[i*outputSize : (i+1)*outputSize]
+		utxo, err := decodeUTXO(entry[outPointSize:])
+		if err != nil {
+			return nil, fmt.Errorf("undo record of block %s: %w", block, err)
+		}
+		u.Spent[i] = Output{OutPoint: decodeOutPoint(entry), UTXO: utxo}
+	}
+	return u, nil
+}
+
+func decodeHash(what string, b []byte) (chain.Hash, error) {
+	var h chain.Hash
+	if len(b) != chain.HashSize {
+		return h, fmt.Errorf("%w: %s of %d bytes", ErrCorrupt, what, len(b))
+	}
+	copy(h[:], b)
+	return h, nil
+}
+
+// compareOutPoints orders outpoints as their keys sort: txid bytes, then index.
+func compareOutPoints(a, b chain.OutPoint) int {
+	if c := bytes.Compare(a.TxID[:], b.TxID[:]); c != 0 {
+		return c
+	}
+	switch {
+	case a.Index < b.Index:
+		return -1
+	case a.Index > b.Index:
+		return 1
+	}
+	return 0
+}

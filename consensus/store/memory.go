@@ -1,0 +1,244 @@
+package store
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/devchain/devchain/chain"
+)
+
+// Memory is a Store held in maps: what tests and in-process simulations use.
+// It copies what it is given and what it returns, as a disk store would.
+type Memory struct {
+	mu        sync.RWMutex
+	genesis   *chain.Hash
+	tip       chain.Hash
+	records   map[chain.Hash]BlockRecord
+	blocks    map[chain.Hash][]byte
+	undo      map[chain.Hash][]Output
+	utxos     map[chain.OutPoint]UTXO
+	byAddress map[chain.Address]map[chain.OutPoint]struct{}
+	history   map[chain.Address]map[[2]uint32]chain.Hash
+}
+
+// NewMemory returns an empty in-memory store.
+func NewMemory() *Memory {
+	return &Memory{
+		records:   map[chain.Hash]BlockRecord{},
+		blocks:    map[chain.Hash][]byte{},
+		undo:      map[chain.Hash][]Output{},
+		utxos:     map[chain.OutPoint]UTXO{},
+		byAddress: map[chain.Address]map[chain.OutPoint]struct{}{},
+		history:   map[chain.Address]map[[2]uint32]chain.Hash{},
+	}
+}
+
+// Genesis implements Store.
+func (m *Memory) Genesis() (chain.Hash, bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.genesis == nil {
+		return chain.Hash{}, false, nil
+	}
+	return *m.genesis, true, nil
+}
+
+// Tip implements Store.
+func (m *Memory) Tip() (chain.Hash, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.tip, nil
+}
+
+// PutBlock implements Store.
+func (m *Memory) PutBlock(rec BlockRecord, block []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	hash := rec.Header.Hash()
+	m.records[hash] = rec
+	m.blocks[hash] = slices.Clone(block)
+	return nil
+}
+
+// PutRecords implements Store.
+func (m *Memory) PutRecords(recs []BlockRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range recs {
+		m.records[r.Header.Hash()] = r
+	}
+	return nil
+}
+
+// ForEachRecord implements Store.
+func (m *Memory) ForEachRecord(fn func(BlockRecord) error) error {
+	m.mu.RLock()
+	recs := slices.Collect(maps.Values(m.records))
+	m.mu.RUnlock()
+	for _, r := range recs {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Block implements Store.
+func (m *Memory) Block(hash chain.Hash) ([]byte, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	b, ok := m.blocks[hash]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return slices.Clone(b), nil
+}
+
+// Undo implements Store.
+func (m *Memory) Undo(hash chain.Hash) (*Undo, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	spent, ok := m.undo[hash]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return &Undo{Block: hash, Spent: slices.Clone(spent)}, nil
+}
+
+// UTXO implements Store.
+func (m *Memory) UTXO(op chain.OutPoint) (UTXO, bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	u, ok := m.utxos[op]
+	return u, ok, nil
+}
+
+// ForEachUTXO implements Store.
+func (m *Memory) ForEachUTXO(fn func(Output) error) error {
+	m.mu.RLock()
+	outs := make([]Output, 0, len(m.utxos))
+	for op, u := range m.utxos {
+		outs = append(outs, Output{OutPoint: op, UTXO: u})
+	}
+	m.mu.RUnlock()
+	sortOutputs(outs)
+	for _, o := range outs {
+		if err := fn(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AddressUTXOs implements Store.
+func (m *Memory) AddressUTXOs(addr chain.Address) ([]Output, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	outs := make([]Output, 0, len(m.byAddress[addr]))
+	for op := range m.byAddress[addr] {
+		outs = append(outs, Output{OutPoint: op, UTXO: m.utxos[op]})
+	}
+	sortOutputs(outs)
+	return outs, nil
+}
+
+// AddressHistory implements Store.
+func (m *Memory) AddressHistory(addr chain.Address) ([]HistoryEntry, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.historyOf(addr), nil
+}
+
+func (m *Memory) historyOf(addr chain.Address) []HistoryEntry {
+	entries := make([]HistoryEntry, 0, len(m.history[addr]))
+	for pos, txid := range m.history[addr] {
+		entries = append(entries, HistoryEntry{Address: addr, Height: pos[0], TxIndex: pos[1], TxID: txid})
+	}
+	slices.SortFunc(entries, func(a, b HistoryEntry) int {
+		return cmp.Or(cmp.Compare(a.Height, b.Height), cmp.Compare(a.TxIndex, b.TxIndex))
+	})
+	return entries
+}
+
+// ForEachHistory implements Store.
+func (m *Memory) ForEachHistory(fn func(HistoryEntry) error) error {
+	m.mu.RLock()
+	addrs := slices.SortedFunc(maps.Keys(m.history), func(a, b chain.Address) int {
+		return slices.Compare(a[:], b[:])
+	})
+	var entries []HistoryEntry
+	for _, addr := range addrs {
+		entries = append(entries, m.historyOf(addr)...)
+	}
+	m.mu.RUnlock()
+	for _, e := range entries {
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Apply implements Store.
+func (m *Memory) Apply(u *Update) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if u.Genesis != nil {
+		g := *u.Genesis
+		m.genesis = &g
+	}
+	m.tip = u.Tip
+	for _, r := range u.Records {
+		m.records[r.Header.Hash()] = r
+	}
+	for _, o := range u.Remove {
+		delete(m.utxos, o.OutPoint)
+		if set := m.byAddress[o.UTXO.Address]; set != nil {
+			delete(set, o.OutPoint)
+			if len(set) == 0 {
+				delete(m.byAddress, o.UTXO.Address)
+			}
+		}
+	}
+	for _, o := range u.Add {
+		m.utxos[o.OutPoint] = o.UTXO
+		set := m.byAddress[o.UTXO.Address]
+		if set == nil {
+			set = map[chain.OutPoint]struct{}{}
+			m.byAddress[o.UTXO.Address] = set
+		}
+		set[o.OutPoint] = struct{}{}
+	}
+	if u.PutUndo != nil {
+		m.undo[u.PutUndo.Block] = slices.Clone(u.PutUndo.Spent)
+	}
+	if u.DeleteUndo != nil {
+		delete(m.undo, *u.DeleteUndo)
+	}
+	for _, e := range u.DeleteHistory {
+		if h := m.history[e.Address]; h != nil {
+			delete(h, [2]uint32{e.Height, e.TxIndex})
+			if len(h) == 0 {
+				delete(m.history, e.Address)
+			}
+		}
+	}
+	for _, e := range u.AddHistory {
+		h := m.history[e.Address]
+		if h == nil {
+			h = map[[2]uint32]chain.Hash{}
+			m.history[e.Address] = h
+		}
+		h[[2]uint32{e.Height, e.TxIndex}] = e.TxID
+	}
+	return nil
+}
+
+// Close implements Store.
+func (m *Memory) Close() error { return nil }
+
+func sortOutputs(outs []Output) {
+	slices.SortFunc(outs, func(a, b Output) int { return compareOutPoints(a.OutPoint, b.OutPoint) })
+}

@@ -1,0 +1,80 @@
+package consensus
+
+import (
+	"errors"
+
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus/store"
+)
+
+// UTXO is an unspent output as the UTXO set holds it.
+type UTXO = store.UTXO
+
+// CheckTransactionInputs applies the rules that need the outputs a
+// transaction spends (spent[i] for input i), found by the caller in its own
+// view of the UTXO set: coinbase maturity at spendHeight, each input's key
+// matches the spent address, and inputs cover outputs. It returns the fee.
+// Signatures are checked by VerifySignatures.
+func CheckTransactionInputs(tx *chain.Transaction, spendHeight uint32, spent []UTXO, p *Params) (int64, error) {
+	var in int64
+	for i, u := range spent {
+		if u.Coinbase && int64(spendHeight)-int64(u.Height) < p.CoinbaseMaturity {
+			return 0, ruleError(ErrImmatureSpend, "input %d spends a coinbase output of height %d at height %d, maturity %d",
+				i, u.Height, spendHeight, p.CoinbaseMaturity)
+		}
+		if chain.Address(tx.Inputs[i].PubKey) != u.Address {
+			return 0, ruleError(ErrWrongPubKey, "input %d key is not the address of the output it spends", i)
+		}
+		if u.Amount < 0 || u.Amount > p.MaxMoney || in+u.Amount > p.MaxMoney {
+			return 0, ruleError(ErrBadTxOutValue, "input values out of range at input %d", i)
+		}
+		in += u.Amount
+	}
+	var out int64
+	for _, o := range tx.Outputs {
+		out += o.Amount
+	}
+	if in < out {
+		return 0, ruleError(ErrSpendTooHigh, "inputs %d units, outputs %d units", in, out)
+	}
+	return in - out, nil
+}
+
+// VerifySignatures checks every input's BIP340 signature over the
+// transaction's signature hash for this chain; spent[i] is what input i
+// spends.
+func VerifySignatures(tx *chain.Transaction, spent []UTXO, genesis chain.Hash) error {
+	outs := make([]chain.TxOut, len(spent))
+	for i, u := range spent {
+		outs[i] = chain.TxOut{Amount: u.Amount, Address: u.Address}
+	}
+	hasher, err := chain.NewSigHasher(tx, outs, genesis)
+	if err != nil {
+		return ruleError(ErrBadSignature, "%v", err)
+	}
+	for i := range tx.Inputs {
+		if err := verifyInput(&tx.Inputs[i], hasher.Hash(i)); err != nil {
+			return ruleError(ErrBadSignature, "input %d: %v", i, err)
+		}
+	}
+	return nil
+}
+
+func verifyInput(in *chain.TxIn, digest chain.Hash) error {
+	pub, err := schnorr.ParsePubKey(in.PubKey[:])
+	if err != nil {
+		return err
+	}
+	sig, err := schnorr.ParseSignature(in.Signature[:])
+	if err != nil {
+		return err
+	}
+	if !sig.Verify(digest[:], pub) {
+		return errSignatureMismatch
+	}
+	return nil
+}
+
+var errSignatureMismatch = errors.New("signature does not verify")
