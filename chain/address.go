@@ -76,10 +76,17 @@ func DecodeAddress(s, prefix string) (Address, error) {
 	return a, nil
 }
 
+// maxAddressPrefixLen is the longest prefix whose addresses still fit
+// bech32's 90-character limit, which DecodeAddress enforces: 90 less the
+// separator, 53 data characters (witness version and 32 bytes) and the
+// 6-character checksum.
+const maxAddressPrefixLen = 90 - 1 - (1 + (AddressSize*8+4)/5) - 6
+
 // ValidAddressPrefix reports whether prefix can be a bech32 human-readable
-// part: 1 to 83 lowercase printable ASCII characters.
+// part of this chain's addresses: 1 to 30 lowercase printable ASCII
+// characters (a longer prefix would make every address too long to decode).
 func ValidAddressPrefix(prefix string) bool {
-	if len(prefix) == 0 || len(prefix) > 83 {
+	if len(prefix) == 0 || len(prefix) > maxAddressPrefixLen {
 		return false
 	}
 	for _, c := range prefix {

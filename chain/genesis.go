@@ -102,6 +102,14 @@ func ParseGenesis(data []byte) (*Genesis, error) {
 			return nil, fmt.Errorf("%w: field %q is missing", ErrGenesis, name)
 		}
 	}
+	// Errors from HexUint32's own UnmarshalJSON do not name their field, so
+	// the compact-bits fields are checked one by one first.
+	for _, name := range []string{"bits", "pow_limit_bits"} {
+		var v HexUint32
+		if err := json.Unmarshal(fields[name], &v); err != nil {
+			return nil, fmt.Errorf("%w: field %q: %v", ErrGenesis, name, err)
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var g Genesis
@@ -128,7 +136,7 @@ func (g *Genesis) Validate() error {
 	case g.ChainID == "":
 		return bad("chain_id", "must not be empty")
 	case !ValidAddressPrefix(g.AddressPrefix):
-		return bad("address_prefix", "%q is not a bech32 prefix (1-83 lowercase printable characters)", g.AddressPrefix)
+		return bad("address_prefix", "%q is not a bech32 prefix (1-%d lowercase printable characters)", g.AddressPrefix, maxAddressPrefixLen)
 	case g.TargetSpacingSeconds <= 0:
 		return bad("target_spacing_seconds", "must be positive, got %d", g.TargetSpacingSeconds)
 	case g.RetargetIntervalBlocks < 0:

@@ -39,14 +39,15 @@ func (h *BlockHeader) Hash() Hash {
 	return DoubleSHA256(h.appendTo(buf[:0]))
 }
 
-// DecodeBlockHeader decodes exactly 80 bytes into a header.
+// DecodeBlockHeader decodes exactly 80 bytes into a header. Shorter input
+// fails with ErrShortInput, longer with ErrTrailingBytes.
 func DecodeBlockHeader(b []byte) (BlockHeader, error) {
-	if len(b) != HeaderSize {
-		return BlockHeader{}, fmt.Errorf("chain: block header: want %d bytes, got %d", HeaderSize, len(b))
-	}
 	r := reader{buf: b}
 	h := r.header()
-	return h, r.finish()
+	if err := r.finish(); err != nil {
+		return BlockHeader{}, fmt.Errorf("chain: block header of %d bytes: %w", len(b), err)
+	}
+	return h, nil
 }
 
 func (r *reader) header() BlockHeader {

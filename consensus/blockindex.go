@@ -8,8 +8,9 @@ import (
 	"github.com/devchain/devchain/consensus/store"
 )
 
-// medianTimeBlocks is how many blocks the median time past looks at.
-const medianTimeBlocks = 11
+// MedianTimeBlocks is how many blocks the median time past looks at: a
+// block and its 10 parents.
+const MedianTimeBlocks = 11
 
 // blockNode is a block index entry: a header the engine accepted, with what
 // is known about its block.
@@ -61,12 +62,18 @@ func (n *blockNode) ancestor(height uint32) *blockNode {
 // medianTimePast returns the median timestamp of n and its 10 parents (fewer
 // near genesis), the lower bound for the timestamp of n's child.
 func (n *blockNode) medianTimePast() uint32 {
-	times := make([]uint32, 0, medianTimeBlocks)
-	for it := n; it != nil && len(times) < medianTimeBlocks; it = it.parent {
+	times := make([]uint32, 0, MedianTimeBlocks)
+	for it := n; it != nil && len(times) < MedianTimeBlocks; it = it.parent {
 		times = append(times, it.header.Timestamp)
 	}
-	slices.Sort(times)
-	return times[len(times)/2]
+	return MedianTime(times)
+}
+
+// MedianTime returns the median of timestamps (the upper middle one of an
+// even count), as Bitcoin's median time past. It sorts its argument.
+func MedianTime(timestamps []uint32) uint32 {
+	slices.Sort(timestamps)
+	return timestamps[len(timestamps)/2]
 }
 
 // findFork returns the last common ancestor of a and b.

@@ -339,6 +339,7 @@ func (e *Engine) verdict(node *blockNode, failures []failure) error {
 }
 
 // adoptOrphans processes the orphans waiting for parent, and theirs in turn.
+// Orphans descending from one found invalid are dropped as invalid too.
 func (e *Engine) adoptOrphans(parent chain.Hash, now time.Time, res *Result) error {
 	queue := []chain.Hash{parent}
 	for len(queue) > 0 {
@@ -354,6 +355,8 @@ func (e *Engine) adoptOrphans(parent chain.Hash, now time.Time, res *Result) err
 			res.Orphans = append(res.Orphans, OrphanOutcome{Hash: child.Hash, Status: child.Status, Err: err})
 			if err == nil {
 				queue = append(queue, child.Hash)
+			} else {
+				e.dropOrphanDescendants(child.Hash, res)
 			}
 		}
 	}
@@ -363,6 +366,21 @@ func (e *Engine) adoptOrphans(parent chain.Hash, now time.Time, res *Result) err
 		}
 	}
 	return nil
+}
+
+// dropOrphanDescendants removes the orphans building on an invalid block.
+func (e *Engine) dropOrphanDescendants(invalid chain.Hash, res *Result) {
+	queue := []chain.Hash{invalid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, b := range e.orphans.takeChildren(p) {
+			hash := b.Hash()
+			err := ruleError(ErrInvalidAncestor, "parent %s is invalid", p)
+			res.Orphans = append(res.Orphans, OrphanOutcome{Hash: hash, Err: err})
+			queue = append(queue, hash)
+		}
+	}
 }
 
 // placement says whether an accepted block ended on the active chain.

@@ -29,7 +29,8 @@ type ChainTip struct {
 	Status    TipStatus
 }
 
-// ChainTips returns every tip, highest first (ties by hash).
+// ChainTips returns every tip, highest first (at equal height the active
+// tip first, then by hash).
 func (e *Engine) ChainTips() []ChainTip {
 	var tips []ChainTip
 	for _, n := range e.index {
@@ -43,9 +44,18 @@ func (e *Engine) ChainTips() []ChainTip {
 		tips = append(tips, ChainTip{Height: n.height, Hash: n.hash, BranchLen: n.height - fork.height, Status: e.tipStatus(n)})
 	}
 	slices.SortFunc(tips, func(a, b ChainTip) int {
-		return cmp.Or(cmp.Compare(b.Height, a.Height), slices.Compare(a.Hash[:], b.Hash[:]))
+		return cmp.Or(cmp.Compare(b.Height, a.Height),
+			cmp.Compare(statusRank(a.Status), statusRank(b.Status)),
+			slices.Compare(a.Hash[:], b.Hash[:]))
 	})
 	return tips
+}
+
+func statusRank(s TipStatus) int {
+	if s == TipActive {
+		return 0
+	}
+	return 1
 }
 
 func (e *Engine) tipStatus(n *blockNode) TipStatus {

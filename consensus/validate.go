@@ -102,17 +102,25 @@ func checkBlockContext(b *chain.Block, height uint32) error {
 	return nil
 }
 
-// nextBits returns the bits required of parent's child: Bitcoin's retarget
-// every RetargetInterval blocks, the parent's bits otherwise. Like Bitcoin,
-// the window runs from the block at height-interval to the parent, so it
-// measures interval-1 spacings against interval × spacing.
+// nextBits returns the bits required of parent's child.
 func (e *Engine) nextBits(parent *blockNode) uint32 {
-	p := e.params
-	height := int64(parent.height) + 1
+	return NextRequiredBits(e.params, &parent.header, parent.height, func(height uint32) uint32 {
+		return parent.ancestor(height).header.Timestamp
+	})
+}
+
+// NextRequiredBits returns the bits required of the child of parent (at
+// parentHeight): Bitcoin's retarget every RetargetInterval blocks, the
+// parent's bits otherwise. ancestorTime gives the timestamp of parent's
+// ancestor at a height. Like Bitcoin, the window runs from the block at
+// height-interval to the parent, so it measures interval-1 spacings against
+// interval × spacing.
+func NextRequiredBits(p *Params, parent *chain.BlockHeader, parentHeight uint32, ancestorTime func(height uint32) uint32) uint32 {
+	height := int64(parentHeight) + 1
 	if p.RetargetInterval == 0 || height%p.RetargetInterval != 0 {
-		return parent.header.Bits
+		return parent.Bits
 	}
-	first := parent.ancestor(uint32(height - p.RetargetInterval))
-	actual := int64(parent.header.Timestamp) - int64(first.header.Timestamp)
-	return RetargetBits(parent.header.Bits, actual, p.RetargetInterval*p.TargetSpacingSeconds, p.MaxAdjustFactor, p.PowLimit)
+	first := ancestorTime(uint32(height - p.RetargetInterval))
+	actual := int64(parent.Timestamp) - int64(first)
+	return RetargetBits(parent.Bits, actual, p.RetargetInterval*p.TargetSpacingSeconds, p.MaxAdjustFactor, p.PowLimit)
 }
