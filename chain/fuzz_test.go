@@ -22,7 +22,7 @@ import (
 var malformedSeeds = [][]byte{
 	nil,
 	{0},
-	{1, 0, 0, 0, 0xfd, 0, 0},                   // non-canonical count
+	{1, 0, 0, 0, 0xfd, 0, 0}, // non-canonical count
 	{1, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff, 0xff}, // huge count
 	bytes.Repeat([]byte{0xff}, 100),
 }

@@ -10,13 +10,17 @@ import (
 // proof of work: Merkle root and no repeated txid first (so a mutated copy is
 // told apart from an invalid block), then size, coinbase placement and each
 // transaction's own rules.
+//
+// A block with no transactions is first checked against its header's root
+// (that of no txids is zero): a real block's header with its transactions
+// stripped is a mutated copy, not an invalid block.
 func CheckBlockSanity(b *chain.Block, p *Params) error {
-	if len(b.Transactions) == 0 {
-		return ruleError(ErrNoTransactions, "block has no transactions")
-	}
 	txids := b.TxIDs()
 	if root := chain.MerkleRoot(txids); root != b.Header.MerkleRoot {
 		return ruleError(ErrBadMerkleRoot, "header Merkle root %s, transactions give %s", b.Header.MerkleRoot, root)
+	}
+	if len(b.Transactions) == 0 {
+		return ruleError(ErrNoTransactions, "block has no transactions")
 	}
 	seen := make(map[chain.Hash]struct{}, len(txids))
 	for _, id := range txids {

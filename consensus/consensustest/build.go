@@ -186,6 +186,21 @@ func (h *Harness) Mutate(name, from string, fn func(b *chain.Block)) *chain.Bloc
 	return b
 }
 
+// Remine registers under name a copy of block from, changed by fn, with the
+// header committing to the new transactions' Merkle root and mined again:
+// a different block (and hash) whose header is consistent with its body.
+func (h *Harness) Remine(name, from string, fn func(b *chain.Block)) *chain.Block {
+	h.t.Helper()
+	src := h.Block(from)
+	b := &chain.Block{Header: src.Header, Transactions: slices.Clone(src.Transactions)}
+	fn(b)
+	b.Header.MerkleRoot = chain.MerkleRoot(b.TxIDs())
+	b.Header.Nonce = 0
+	h.mine(&b.Header, false)
+	h.register(name, b, h.heights[src.Hash()])
+	return b
+}
+
 // TxOption changes how NewTx builds a transaction.
 type TxOption func(*txSpec)
 

@@ -42,8 +42,10 @@ func RunScenarios(t *testing.T, dir string, newStore func(testing.TB) StoreOpene
 //	                        a run of blocks PREFIX{K}..PREFIX{K+N-1}, each on the last
 //	submit NAME...          give built blocks to the engine, in order
 //	header NAME             give only a block's header
-//	mutate NAME from=B (dup-last-tx | drop-last-tx)
-//	                        a copy of block B with the same header and other transactions
+//	mutate NAME from=B (dup-last-tx | drop-last-tx | drop-all-txs | drop-coinbase | add-coinbase) [remine]
+//	                        a copy of block B with the same header and other
+//	                        transactions; with remine, a new header committing
+//	                        to them, mined again
 //	tx NAME spend=(REF, ...) [pay=(KEY:COINS, ...)] [change=KEY] [fee=UNITS]
 //	      [sign-with=KEY] [bad-sig]
 //	                        build and sign a transaction; REF is B.cb[:i] or TX[:i]
@@ -359,21 +361,40 @@ func (r *runner) mutate() string {
 	if !ok {
 		r.fatalf("mutate needs from=")
 	}
-	var fn func(b *chain.Block)
-	switch {
-	case r.flag("dup-last-tx"):
-		fn = func(b *chain.Block) { b.Transactions = append(b.Transactions, b.Transactions[len(b.Transactions)-1]) }
-	case r.flag("drop-last-tx"):
-		fn = func(b *chain.Block) { b.Transactions = b.Transactions[:len(b.Transactions)-1] }
-	default:
-		r.fatalf("mutate: want dup-last-tx or drop-last-tx")
+	fn := r.mutation()
+	var b *chain.Block
+	if r.flag("remine") {
+		b = r.h.Remine(name, from, fn)
+	} else {
+		b = r.h.Mutate(name, from, fn)
 	}
-	b := r.h.Mutate(name, from, fn)
 	same := "same hash as"
 	if b.Hash() != r.h.Block(from).Hash() {
 		same = "differs from"
 	}
 	return fmt.Sprintf("%s: %d txs, %s %s", name, len(b.Transactions), same, from)
+}
+
+// mutation returns the change a mutate command asks for.
+func (r *runner) mutation() func(b *chain.Block) {
+	switch {
+	case r.flag("dup-last-tx"):
+		return func(b *chain.Block) { b.Transactions = append(b.Transactions, b.Transactions[len(b.Transactions)-1]) }
+	case r.flag("drop-last-tx"):
+		return func(b *chain.Block) { b.Transactions = b.Transactions[:len(b.Transactions)-1] }
+	case r.flag("drop-all-txs"):
+		return func(b *chain.Block) { b.Transactions = nil }
+	case r.flag("drop-coinbase"):
+		return func(b *chain.Block) { b.Transactions = b.Transactions[1:] }
+	case r.flag("add-coinbase"):
+		return func(b *chain.Block) {
+			cb := b.Transactions[0]
+			extra := chain.NewCoinbase(cb.CoinbaseHeight(), []byte("second coinbase"), cb.Outputs...)
+			b.Transactions = append(b.Transactions, extra)
+		}
+	}
+	r.fatalf("mutate: want dup-last-tx, drop-last-tx, drop-all-txs, drop-coinbase or add-coinbase")
+	return nil
 }
 
 func (r *runner) tx() string {
