@@ -15,6 +15,7 @@ type changes struct {
 	created []store.Output       // outputs the block leaves unspent
 	spent   []store.Output       // outputs from before the block that it spends, in order (the undo data)
 	history []store.HistoryEntry // one entry per (transaction, address it touches)
+	txs     []store.TxLocation   // the block's transactions, for the transaction index
 }
 
 func (c *changes) connectUpdate(n *blockNode) *store.Update {
@@ -27,6 +28,7 @@ func (c *changes) connectUpdate(n *blockNode) *store.Update {
 		Add:        c.created,
 		PutUndo:    &store.Undo{Block: n.hash, Spent: c.spent},
 		AddHistory: c.history,
+		AddTxs:     c.txs,
 	}
 }
 
@@ -37,6 +39,7 @@ func (c *changes) disconnectUpdate(n *blockNode) *store.Update {
 		Add:           c.spent,
 		DeleteUndo:    &n.hash,
 		DeleteHistory: c.history,
+		DeleteTxs:     c.txs,
 	}
 }
 
@@ -59,6 +62,7 @@ func walkBlock(b *chain.Block, n *blockNode, lookup spentLookup,
 	genesis := n.parent == nil
 	for i, tx := range b.Transactions {
 		txid := tx.TxID()
+		c.txs = append(c.txs, store.TxLocation{TxID: txid, Height: n.height, TxIndex: uint32(i)})
 		touched := make([]chain.Address, 0, len(tx.Inputs)+len(tx.Outputs))
 		if i > 0 {
 			spent := make([]store.UTXO, len(tx.Inputs))

@@ -45,6 +45,8 @@ type Engine struct {
 	candidates map[*blockNode]struct{}
 	orphans    *orphanPool
 	nextSeq    uint64
+	// bestHeaderHeight is the greatest height of any header in the index.
+	bestHeaderHeight uint32
 	// blockCache holds blocks decoded during one call, so a block is not
 	// read back from the store right after it was given.
 	blockCache map[chain.Hash]*chain.Block
@@ -166,6 +168,9 @@ func (e *Engine) loadIndex() error {
 	}
 	slices.SortFunc(recs, func(a, b store.BlockRecord) int { return int(a.Height) - int(b.Height) })
 	for _, r := range recs {
+		if r.Height == 0 && r.Header.Hash() != e.params.GenesisHash {
+			return fmt.Errorf("consensus: load block index: %w: block %s recorded at height 0 is not the genesis block", store.ErrCorrupt, r.Header.Hash())
+		}
 		var parent *blockNode
 		if r.Height > 0 {
 			parent = e.index[r.Header.PrevBlock]
@@ -208,6 +213,9 @@ func (e *Engine) addNode(n *blockNode) {
 	e.index[n.hash] = n
 	if n.parent != nil {
 		n.parent.children = append(n.parent.children, n)
+	}
+	if n.height > e.bestHeaderHeight {
+		e.bestHeaderHeight = n.height
 	}
 }
 
@@ -306,14 +314,12 @@ func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error 
 
 // rejectHeaderValidBlock records a block whose header is fine but whose
 // transactions break a rule: the header commits to those transactions, so
-// the hash is invalid for good.
+// the hash is invalid for good, and so are headers already received on it.
 func (e *Engine) rejectHeaderValidBlock(node *blockNode, err error) error {
-	node.status |= store.StatusFailed
 	if e.index[node.hash] == nil {
 		e.addNode(node)
 	}
-	delete(e.candidates, node)
-	if perr := e.store.PutRecords([]store.BlockRecord{node.record()}); perr != nil {
+	if perr := e.markFailed(node, store.StatusFailed); perr != nil {
 		return perr
 	}
 	return err

@@ -41,6 +41,11 @@ func (e *Engine) Params() *Params { return e.params }
 // Tip describes the tip of the active chain.
 func (e *Engine) Tip() BlockInfo { return e.info(e.tip()) }
 
+// BestHeaderHeight returns the greatest height of any header the engine
+// holds, valid or not, with or without its block (getblockchaininfo's
+// "headers").
+func (e *Engine) BestHeaderHeight() uint32 { return e.bestHeaderHeight }
+
 // Height returns the height of the active chain.
 func (e *Engine) Height() uint32 { return e.tip().height }
 
@@ -61,14 +66,31 @@ func (e *Engine) MainChainHash(height uint32) (chain.Hash, bool) {
 	return e.main[height].hash, true
 }
 
-// Block returns a stored block.
+// Block returns a stored block. Like every query method it only reads, so
+// callers may run queries concurrently with each other (not with changes).
 func (e *Engine) Block(hash chain.Hash) (*chain.Block, error) {
+	data, err := e.BlockBytes(hash)
+	if err != nil {
+		return nil, err
+	}
+	b, err := chain.DecodeBlock(data)
+	if err != nil {
+		return nil, fmt.Errorf("consensus: stored block %s: %w: %v", hash, store.ErrCorrupt, err)
+	}
+	return b, nil
+}
+
+// BlockBytes returns a stored block's serialization.
+func (e *Engine) BlockBytes(hash chain.Hash) ([]byte, error) {
 	n := e.index[hash]
 	if n == nil || !n.status.Has(store.StatusHaveData) {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownBlock, hash)
 	}
-	defer e.clearCache()
-	return e.loadBlock(n)
+	data, err := e.store.Block(hash)
+	if err != nil {
+		return nil, fmt.Errorf("consensus: read block %s: %w", hash, err)
+	}
+	return data, nil
 }
 
 // NextBits returns the bits a child of the given block must carry.
@@ -91,6 +113,15 @@ func (e *Engine) AddressUTXOs(addr chain.Address) ([]store.Output, error) {
 // AddressHistory returns the active chain's transactions touching addr.
 func (e *Engine) AddressHistory(addr chain.Address) ([]store.HistoryEntry, error) {
 	return e.store.AddressHistory(addr)
+}
+
+// ForEachUTXO calls fn for every unspent output of the active chain, in
+// outpoint order.
+func (e *Engine) ForEachUTXO(fn func(store.Output) error) error { return e.store.ForEachUTXO(fn) }
+
+// TxLocation finds a transaction of the active chain by its txid.
+func (e *Engine) TxLocation(txid chain.Hash) (store.TxLocation, bool, error) {
+	return e.store.TxLocation(txid)
 }
 
 // Orphans returns the number of blocks in the orphan pool.

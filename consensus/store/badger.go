@@ -256,6 +256,19 @@ func (s *Badger) ForEachHistory(fn func(HistoryEntry) error) error {
 	})
 }
 
+// TxLocation implements Store.
+func (s *Badger) TxLocation(txid chain.Hash) (TxLocation, bool, error) {
+	v, err := s.get(hashKey(prefixTx, txid))
+	if errors.Is(err, ErrNotFound) {
+		return TxLocation{}, false, nil
+	}
+	if err != nil {
+		return TxLocation{}, false, err
+	}
+	l, err := decodeTxLocation(txid, v)
+	return l, err == nil, err
+}
+
 // Apply implements Store.
 func (s *Badger) Apply(u *Update) error {
 	return s.update(func(txn *badger.Txn) error {
@@ -287,6 +300,12 @@ func (s *Badger) Apply(u *Update) error {
 		}
 		for _, e := range u.AddHistory {
 			w.set(historyKey(e), e.TxID[:])
+		}
+		for _, l := range u.DeleteTxs {
+			w.delete(hashKey(prefixTx, l.TxID))
+		}
+		for _, l := range u.AddTxs {
+			w.set(hashKey(prefixTx, l.TxID), encodeTxLocation(l))
 		}
 		return w.err
 	})

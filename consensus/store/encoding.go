@@ -19,6 +19,7 @@ const (
 	prefixUTXO    = 'o' // o + txid + index               -> utxo
 	prefixAddress = 'a' // a + address + txid + index     -> utxo (the address index of unspent outputs)
 	prefixHistory = 'h' // h + address + height + txindex -> txid
+	prefixTx      = 'x' // x + txid                       -> height + txindex (main chain)
 )
 
 // Meta keys.
@@ -29,7 +30,7 @@ var (
 )
 
 // schemaVersion is bumped whenever a layout in this file changes.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // Sizes of encoded values.
 const (
@@ -181,4 +182,16 @@ func compareOutPoints(a, b chain.OutPoint) int {
 		return 1
 	}
 	return 0
+}
+
+func encodeTxLocation(l TxLocation) []byte {
+	b := binary.LittleEndian.AppendUint32(make([]byte, 0, 8), l.Height)
+	return binary.LittleEndian.AppendUint32(b, l.TxIndex)
+}
+
+func decodeTxLocation(txid chain.Hash, b []byte) (TxLocation, error) {
+	if len(b) != 8 {
+		return TxLocation{}, fmt.Errorf("%w: transaction index entry of %s is %d bytes", ErrCorrupt, txid, len(b))
+	}
+	return TxLocation{TxID: txid, Height: binary.LittleEndian.Uint32(b), TxIndex: binary.LittleEndian.Uint32(b[4:])}, nil
 }

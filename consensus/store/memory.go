@@ -21,6 +21,7 @@ type Memory struct {
 	utxos     map[chain.OutPoint]UTXO
 	byAddress map[chain.Address]map[chain.OutPoint]struct{}
 	history   map[chain.Address]map[[2]uint32]chain.Hash
+	txs       map[chain.Hash]TxLocation
 }
 
 // NewMemory returns an empty in-memory store.
@@ -32,6 +33,7 @@ func NewMemory() *Memory {
 		utxos:     map[chain.OutPoint]UTXO{},
 		byAddress: map[chain.Address]map[chain.OutPoint]struct{}{},
 		history:   map[chain.Address]map[[2]uint32]chain.Hash{},
+		txs:       map[chain.Hash]TxLocation{},
 	}
 }
 
@@ -233,7 +235,21 @@ func (m *Memory) Apply(u *Update) error {
 		}
 		h[[2]uint32{e.Height, e.TxIndex}] = e.TxID
 	}
+	for _, l := range u.DeleteTxs {
+		delete(m.txs, l.TxID)
+	}
+	for _, l := range u.AddTxs {
+		m.txs[l.TxID] = l
+	}
 	return nil
+}
+
+// TxLocation implements Store.
+func (m *Memory) TxLocation(txid chain.Hash) (TxLocation, bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	l, ok := m.txs[txid]
+	return l, ok, nil
 }
 
 // Close implements Store.

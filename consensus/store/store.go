@@ -61,6 +61,14 @@ type HistoryEntry struct {
 	TxID    chain.Hash
 }
 
+// TxLocation places a main-chain transaction: position TxIndex of the block
+// at Height (the transaction index behind getrawtransaction).
+type TxLocation struct {
+	TxID    chain.Hash
+	Height  uint32
+	TxIndex uint32
+}
+
 // Update is one block connected or disconnected, applied atomically. A
 // disconnect is the mirror of a connect: it removes what the connect created
 // and restores what it spent.
@@ -82,6 +90,9 @@ type Update struct {
 	// AddHistory and DeleteHistory maintain the address history.
 	AddHistory    []HistoryEntry
 	DeleteHistory []HistoryEntry
+	// AddTxs and DeleteTxs maintain the transaction index.
+	AddTxs    []TxLocation
+	DeleteTxs []TxLocation
 }
 
 // Undo is what disconnecting a block needs: the outputs it spent that
@@ -120,6 +131,8 @@ type Store interface {
 	// ForEachHistory calls fn for every address history entry, in
 	// (address, height, position) order.
 	ForEachHistory(fn func(HistoryEntry) error) error
+	// TxLocation finds a main-chain transaction, and false if there is none.
+	TxLocation(txid chain.Hash) (TxLocation, bool, error)
 	// Apply writes one update atomically.
 	Apply(u *Update) error
 	// Close releases the store; a Badger store is flushed to disk.
