@@ -1,0 +1,367 @@
+package mempool
+
+import (
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/devchain/devchain/chain"
+)
+
+// RemovalReason says why a transaction left the pool, with Bitcoin Core's
+// names.
+type RemovalReason int
+
+// Removal reasons.
+const (
+	// RemovedConfirmed: included in a connected block ("block").
+	RemovedConfirmed RemovalReason = iota + 1
+	// RemovedConflict: spends an output a connected block spent, or
+	// descends from such a transaction ("conflict").
+	RemovedConflict
+	// RemovedReorg: its inputs are missing or immature on the new chain
+	// ("reorg").
+	RemovedReorg
+	// RemovedEvicted: evicted to keep the pool within MaxBytes ("sizelimit").
+	RemovedEvicted
+)
+
+// String returns Bitcoin Core's name of the reason.
+func (r RemovalReason) String() string {
+	switch r {
+	case RemovedConfirmed:
+		return "block"
+	case RemovedConflict:
+		return "conflict"
+	case RemovedReorg:
+		return "reorg"
+	case RemovedEvicted:
+		return "sizelimit"
+	}
+	return "unknown"
+}
+
+// Removal is a transaction that left the pool (or, from a disconnected
+// block, did not come back).
+type Removal struct {
+	TxID   chain.Hash
+	Tx     *chain.Transaction
+	Reason RemovalReason
+}
+
+// Changes is what BlocksChanged did to the pool.
+type Changes struct {
+	// Added are the transactions that entered the pool: those of
+	// disconnected blocks still valid on the new chain, and orphans that
+	// became valid. They are in the pool after the call.
+	Added []*Entry
+	// Removed are the transactions that were in the pool before the call
+	// and are not after it, and the transactions of disconnected blocks that
+	// neither came back nor are confirmed on the new chain, in the order
+	// they were settled.
+	Removed []Removal
+}
+
+// BlocksChanged brings the pool up to date with a change of the active
+// chain, as the engine reports it (consensus.Result): disconnected are the
+// blocks that left the chain, tip first; connected those that joined it,
+// oldest first; view is the chain after the change.
+//
+//   - Pool transactions spending outputs of disconnected transactions are
+//     taken out, to be judged again once those come back.
+//   - For each connected block its transactions leave the pool
+//     (RemovedConfirmed), and so do pool transactions spending an output the
+//     block spent, with their descendants (RemovedConflict). Orphans the
+//     block confirms or conflicts with are dropped.
+//   - The non-coinbase transactions of disconnected blocks come back, oldest
+//     block first and in block order (parents before children), when they
+//     are valid against the new chain and are not confirmed on it; then the
+//     pool transactions taken out come back, parents first, when still
+//     valid. These re-admissions skip the fee floors and the byte bound, and
+//     do not verify signatures again.
+//   - If the tip is now lower than before, pool transactions whose coinbase
+//     inputs are immature at the new height leave, with their descendants
+//     (RemovedReorg).
+//   - Orphans spending outputs of connected or re-added transactions are
+//     admitted when valid, and the pool is trimmed to MaxBytes.
+//
+// The work is proportional to the blocks and the transactions they touch,
+// not to the pool.
+func (p *Pool) BlocksChanged(disconnected, connected []*chain.Block, view ChainView, now time.Time) Changes {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tick(now)
+	r := &reorgRun{p: p, view: view, now: now, reasons: map[chain.Hash]RemovalReason{}, spentByBlocks: map[chain.OutPoint]struct{}{}}
+
+	// Transactions of disconnected blocks, oldest block first.
+	type blockTx struct {
+		tx   *chain.Transaction
+		txid chain.Hash
+	}
+	var resurrect []blockTx
+	var discRoots []*txEntry
+	for i := len(disconnected) - 1; i >= 0; i-- {
+		b := disconnected[i]
+		p.recent.forget(b.Hash())
+		for j, tx := range b.Transactions {
+			txid := tx.TxID()
+			if j > 0 {
+				resurrect = append(resurrect, blockTx{tx, txid})
+			}
+			for k := range tx.Outputs {
+				if s, ok := p.spent[chain.OutPoint{TxID: txid, Index: uint32(k)}]; ok {
+					discRoots = append(discRoots, s)
+				}
+			}
+		}
+	}
+	// Pool transactions built on them leave for now, to come back after.
+	takenOut := topoOrder(withDescendants(discRoots))
+	p.removeSet(takenOut)
+	retry := map[chain.Hash]*txEntry{}
+	for _, e := range takenOut {
+		retry[e.txid] = e
+	}
+
+	// Connected blocks: confirmed and conflicting transactions leave.
+	confirmed := map[chain.Hash]struct{}{}
+	var newlySpendable []chain.Hash
+	for _, b := range connected {
+		p.blockConnected(now)
+		var conflicts []*txEntry
+		txids := b.TxIDs()
+		for j, tx := range b.Transactions {
+			txid := txids[j]
+			confirmed[txid] = struct{}{}
+			newlySpendable = append(newlySpendable, txid)
+			if e, ok := p.entries[txid]; ok {
+				p.removeSet([]*txEntry{e})
+				r.removed(e.txid, e.tx, RemovedConfirmed)
+			} else if e, ok := retry[txid]; ok {
+				delete(retry, txid)
+				r.removed(e.txid, e.tx, RemovedConfirmed)
+			}
+			for _, o := range p.orphans.removeForBlock(txid, tx, j == 0) {
+				p.log.Debug("orphan_dropped", "txid", o.txid, "block", b.Hash())
+			}
+			if j == 0 {
+				continue
+			}
+			for _, in := range tx.Inputs {
+				r.spentByBlocks[in.PrevOut] = struct{}{}
+				if s, ok := p.spent[in.PrevOut]; ok && s.txid != txid {
+					conflicts = append(conflicts, s)
+				}
+			}
+		}
+		p.recent.remember(b.Hash(), b, txids)
+		out := withDescendants(conflicts)
+		p.removeSet(out)
+		for _, e := range out {
+			r.removed(e.txid, e.tx, RemovedConflict)
+		}
+	}
+
+	// Disconnected transactions come back, then the pool's own.
+	var added []*txEntry
+	for _, bt := range resurrect {
+		if _, ok := confirmed[bt.txid]; ok {
+			continue
+		}
+		if e := r.readmit(bt.tx, bt.txid, nil); e != nil {
+			added = append(added, e)
+		}
+	}
+	for _, old := range takenOut {
+		if _, ok := retry[old.txid]; ok {
+			r.readmit(old.tx, old.txid, old)
+		}
+	}
+
+	// A lower tip can make coinbase spends immature again.
+	before := int64(view.Height()) + int64(len(disconnected)) - int64(len(connected))
+	if int64(view.Height()) < before {
+		spendHeight := int64(view.Height()) + 1
+		var immature []*txEntry
+		for e := range p.cbSpenders {
+			if spendHeight-e.cbHeight < p.cfg.Params.CoinbaseMaturity {
+				immature = append(immature, e)
+			}
+		}
+		slices.SortFunc(immature, cmpSeq)
+		out := withDescendants(immature)
+		p.removeSet(out)
+		for _, e := range out {
+			r.removed(e.txid, e.tx, RemovedReorg)
+		}
+	}
+
+	// Orphans whose parents are now confirmed or back in the pool.
+	for _, e := range added {
+		newlySpendable = append(newlySpendable, e.txid)
+	}
+	for _, e := range takenOut {
+		if p.entries[e.txid] != nil {
+			newlySpendable = append(newlySpendable, e.txid)
+		}
+	}
+	adopted := p.adoptOrphans(newlySpendable, view, now)
+	added = append(added, adopted...)
+
+	adoptedIDs := make(map[chain.Hash]bool, len(adopted))
+	for _, e := range adopted {
+		adoptedIDs[e.txid] = true
+	}
+	for _, e := range p.trim(now) {
+		if !adoptedIDs[e.txid] { // an orphan that came and went is no change
+			r.removed(e.txid, e.tx, RemovedEvicted)
+		}
+	}
+
+	var ch Changes
+	for _, e := range added {
+		if p.entries[e.txid] == e {
+			ch.Added = append(ch.Added, e.snapshot())
+		}
+	}
+	ch.Removed = r.out
+	if len(disconnected)+len(connected) > 0 {
+		p.log.Info("mempool_updated", "height", view.Height(), "disconnected", len(disconnected), "connected", len(connected),
+			"added", len(ch.Added), "removed", len(ch.Removed), "size", len(p.entries), "bytes", p.bytes)
+	}
+	return ch
+}
+
+// reorgRun collects what one BlocksChanged call removes.
+type reorgRun struct {
+	p             *Pool
+	view          ChainView
+	now           time.Time
+	out           []Removal
+	reasons       map[chain.Hash]RemovalReason
+	spentByBlocks map[chain.OutPoint]struct{}
+}
+
+func (r *reorgRun) removed(txid chain.Hash, tx *chain.Transaction, reason RemovalReason) {
+	r.out = append(r.out, Removal{TxID: txid, Tx: tx, Reason: reason})
+	r.reasons[txid] = reason
+}
+
+// readmit brings back a transaction of a disconnected block (prev nil) or a
+// pool transaction taken out (prev set). A failure is recorded as a
+// conflict when the transaction spends an output the new blocks spent, or
+// descends from a conflict, and as a reorg removal otherwise.
+func (r *reorgRun) readmit(tx *chain.Transaction, txid chain.Hash, prev *txEntry) *txEntry {
+	e, err := r.p.admit(tx, txid, r.view, r.now, admitOptions{reorg: true, prev: prev})
+	if err == nil {
+		return e
+	}
+	var re *RejectError
+	if !errors.As(err, &re) {
+		r.p.log.Error("readmit_failed", "txid", txid, "err", err)
+	} else if re.Code == RejectDuplicate && re.Reason == ReasonAlreadyInPool {
+		return nil
+	}
+	reason := RemovedReorg
+	for _, in := range tx.Inputs {
+		_, spent := r.spentByBlocks[in.PrevOut]
+		if spent || r.reasons[in.PrevOut.TxID] == RemovedConflict {
+			reason = RemovedConflict
+			break
+		}
+	}
+	r.removed(txid, tx, reason)
+	r.p.log.Debug("tx_not_readmitted", "txid", txid, "reason", reason.String(), "err", err)
+	return nil
+}
+
+// trim evicts the lowest-scoring packages until the pool fits MaxBytes,
+// raising the rolling minimum fee rate.
+func (p *Pool) trim(now time.Time) []*txEntry {
+	var out []*txEntry
+	for p.bytes > p.cfg.MaxBytes && len(p.evict) > 0 {
+		worst := p.evict[0]
+		pkg := withDescendants([]*txEntry{worst})
+		p.bumpMinFee(worst.descFee, worst.descSize, now)
+		p.removeSet(pkg)
+		for _, e := range pkg {
+			p.log.Info("tx_evicted", "txid", e.txid, "fee_rate", rateFloor(e.fee, e.size))
+		}
+		out = append(out, pkg...)
+	}
+	return out
+}
+
+// maxRecentEntries bounds the memory of recently confirmed transactions and
+// spent outputs (whole blocks are forgotten, oldest first; the newest block
+// is always kept).
+const maxRecentEntries = 1 << 18
+
+// recentBlocks remembers what recent connected blocks confirmed and spent,
+// so that a transaction spending an output a block spent is refused as
+// spent rather than kept as an orphan, and a confirmed transaction sent
+// again is "txn-already-known". A disconnected block is forgotten.
+type recentBlocks struct {
+	blocks  []recentBlock // oldest first
+	txs     map[chain.Hash]int
+	spent   map[chain.OutPoint]int
+	entries int
+}
+
+type recentBlock struct {
+	hash  chain.Hash
+	txids []chain.Hash
+	spent []chain.OutPoint
+}
+
+func newRecentBlocks() *recentBlocks {
+	return &recentBlocks{txs: map[chain.Hash]int{}, spent: map[chain.OutPoint]int{}}
+}
+
+func (rb *recentBlocks) hasTx(txid chain.Hash) bool      { return rb.txs[txid] > 0 }
+func (rb *recentBlocks) hasSpent(op chain.OutPoint) bool { return rb.spent[op] > 0 }
+
+func (rb *recentBlocks) remember(hash chain.Hash, b *chain.Block, txids []chain.Hash) {
+	rec := recentBlock{hash: hash, txids: txids}
+	for _, tx := range b.Transactions[min(1, len(b.Transactions)):] {
+		for _, in := range tx.Inputs {
+			rec.spent = append(rec.spent, in.PrevOut)
+		}
+	}
+	for _, id := range rec.txids {
+		rb.txs[id]++
+	}
+	for _, op := range rec.spent {
+		rb.spent[op]++
+	}
+	rb.entries += len(rec.txids) + len(rec.spent)
+	rb.blocks = append(rb.blocks, rec)
+	for rb.entries > maxRecentEntries && len(rb.blocks) > 1 {
+		rb.drop(0)
+	}
+}
+
+func (rb *recentBlocks) forget(hash chain.Hash) {
+	for i := len(rb.blocks) - 1; i >= 0; i-- {
+		if rb.blocks[i].hash == hash {
+			rb.drop(i)
+			return
+		}
+	}
+}
+
+func (rb *recentBlocks) drop(i int) {
+	rec := rb.blocks[i]
+	for _, id := range rec.txids {
+		if rb.txs[id]--; rb.txs[id] <= 0 {
+			delete(rb.txs, id)
+		}
+	}
+	for _, op := range rec.spent {
+		if rb.spent[op]--; rb.spent[op] <= 0 {
+			delete(rb.spent, op)
+		}
+	}
+	rb.entries -= len(rec.txids) + len(rec.spent)
+	rb.blocks = slices.Delete(rb.blocks, i, i+1)
+}
