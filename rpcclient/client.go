@@ -41,6 +41,7 @@ const (
 	CodeInvalidAddress  = -5  // invalid address or key; unknown block or tx
 	CodeOutOfMemory     = -7  // ran out of memory during operation
 	CodeInvalidParam    = -8  // invalid, missing or duplicate parameter
+	CodeDeserialization = -22 // error parsing or validating a block or transaction
 	CodeInWarmup        = -28 // server is still starting
 	CodeClientNotConn   = -9  // not connected to any peer
 	CodeNodeAlreadyAdd  = -23 // node is already added

@@ -1,0 +1,173 @@
+package node
+
+import (
+	"context"
+
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/rpcclient"
+)
+
+// foundTx is a transaction located in the mempool or in a block.
+type foundTx struct {
+	tx            *chain.Transaction
+	inBlock       bool
+	block         consensus.BlockInfo
+	confirmations int64
+}
+
+// findTx looks a transaction up in the mempool, then in the given block or
+// through the chain's transaction index.
+func (n *Node) findTx(txid chain.Hash, blockHash *chain.Hash) (*foundTx, error) {
+	if blockHash == nil {
+		if e, ok := n.pool.Get(txid); ok {
+			return &foundTx{tx: e.Tx}, nil
+		}
+	}
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	var hash chain.Hash
+	var index uint32
+	switch {
+	case blockHash != nil:
+		hash = *blockHash
+		if _, ok := n.engine.BlockInfo(hash); !ok {
+			return nil, errorf(rpcclient.CodeInvalidAddress, "Block hash not found")
+		}
+		index = ^uint32(0)
+	default:
+		loc, ok, err := n.engine.TxLocation(txid)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, errorf(rpcclient.CodeInvalidAddress, "No such mempool or blockchain transaction")
+		}
+		var found bool
+		if hash, found = n.engine.MainChainHash(loc.Height); !found {
+			return nil, errorf(rpcclient.CodeInvalidAddress, "No such mempool or blockchain transaction")
+		}
+		index = loc.TxIndex
+	}
+	b, err := n.engine.Block(hash)
+	if err != nil {
+		return nil, err
+	}
+	info, _ := n.engine.BlockInfo(hash)
+	tip := n.engine.Height()
+	for i, tx := range b.Transactions {
+		if (index == ^uint32(0) || uint32(i) == index) && tx.TxID() == txid {
+			conf := int64(0)
+			if info.MainChain {
+				conf = int64(tip) - int64(info.Height) + 1
+			}
+			return &foundTx{tx: tx, inBlock: true, block: info, confirmations: conf}, nil
+		}
+	}
+	return nil, errorf(rpcclient.CodeInvalidAddress, "No such transaction found in the provided block")
+}
+
+// historyEntry is one getaddresshistory line.
+type historyEntry struct {
+	Address       string      `json:"address"`
+	TxID          chain.Hash  `json:"txid"`
+	Height        int64       `json:"height"`
+	BlockHash     *chain.Hash `json:"blockhash,omitempty"`
+	Time          uint32      `json:"time,omitempty"`
+	Confirmations int64       `json:"confirmations"`
+	Received      jsonAmount  `json:"received"`
+	Sent          jsonAmount  `json:"sent"`
+}
+
+func (s *rpcServer) getAddressHistory(_ context.Context, p *params) (any, error) {
+	if err := p.arity(1, 1); err != nil {
+		return nil, err
+	}
+	var addrStrings []string
+	if one, err := p.str(0); err == nil {
+		addrStrings = []string{one}
+	} else if addrStrings, err = p.strings(0); err != nil {
+		return nil, err
+	}
+	n := s.node
+	out := []historyEntry{}
+	for _, a := range addrStrings {
+		addr, err := chain.DecodeAddress(a, n.params.AddressPrefix)
+		if err != nil {
+			return nil, errorf(rpcclient.CodeInvalidAddress, "Invalid address: %v", err)
+		}
+		entries, err := n.addressHistory(addr, a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, entries...)
+	}
+	return out, nil
+}
+
+// addressHistory walks an address's transactions oldest first: what each
+// paid to the address, and what it spent of outputs the address received
+// earlier (every output an address spends was paid to it before, so the
+// walk knows its amount).
+func (n *Node) addressHistory(addr chain.Address, label string) ([]historyEntry, error) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	entries, err := n.engine.AddressHistory(addr)
+	if err != nil {
+		return nil, err
+	}
+	received := map[chain.OutPoint]int64{}
+	account := func(tx *chain.Transaction, txid chain.Hash) (in, out int64) {
+		for _, input := range tx.Inputs {
+			if !tx.IsCoinbase() && chain.Address(input.PubKey) == addr {
+				out += received[input.PrevOut]
+			}
+		}
+		for i, o := range tx.Outputs {
+			if o.Address == addr {
+				in += o.Amount
+				received[chain.OutPoint{TxID: txid, Index: uint32(i)}] = o.Amount
+			}
+		}
+		return in, out
+	}
+	tip := n.engine.Height()
+	var cached *chain.Block
+	var cachedInfo consensus.BlockInfo
+	out := make([]historyEntry, 0, len(entries))
+	for _, e := range entries {
+		hash, ok := n.engine.MainChainHash(e.Height)
+		if !ok {
+			continue
+		}
+		if cached == nil || cachedInfo.Hash != hash {
+			if cached, err = n.engine.Block(hash); err != nil {
+				return nil, err
+			}
+			cachedInfo, _ = n.engine.BlockInfo(hash)
+		}
+		if int(e.TxIndex) >= len(cached.Transactions) {
+			continue
+		}
+		in, spent := account(cached.Transactions[e.TxIndex], e.TxID)
+		blockHash := hash
+		out = append(out, historyEntry{Address: label, TxID: e.TxID, Height: int64(e.Height), BlockHash: &blockHash,
+			Time: cachedInfo.Header.Timestamp, Confirmations: int64(tip) - int64(e.Height) + 1,
+			Received: jsonAmount(in), Sent: jsonAmount(spent)})
+	}
+	for _, e := range n.pool.Entries() {
+		touches := false
+		for _, input := range e.Tx.Inputs {
+			touches = touches || chain.Address(input.PubKey) == addr
+		}
+		for _, o := range e.Tx.Outputs {
+			touches = touches || o.Address == addr
+		}
+		if !touches {
+			continue
+		}
+		in, spent := account(e.Tx, e.TxID)
+		out = append(out, historyEntry{Address: label, TxID: e.TxID, Height: -1, Received: jsonAmount(in), Sent: jsonAmount(spent)})
+	}
+	return out, nil
+}

@@ -1,0 +1,219 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/consensus/store"
+	"github.com/devchain/devchain/mempool"
+	"github.com/devchain/devchain/miner"
+	"github.com/devchain/devchain/p2p"
+)
+
+// Config configures a Node.
+type Config struct {
+	// DataDir holds the chain (Badger, in DataDir/chain), the identity key,
+	// the RPC cookie and URL files.
+	DataDir string
+	Params  *consensus.Params
+	// Listen are libp2p multiaddrs; default /ip4/127.0.0.1/tcp/0.
+	Listen []string
+	// RPCAddr is HOST:PORT for JSON-RPC; default 127.0.0.1:0 (a free port,
+	// written to DataDir/rpc.url). "-" disables the RPC server.
+	RPCAddr string
+	// RPCAllowRemote permits a non-loopback RPCAddr (cookie auth is always on).
+	RPCAllowRemote bool
+	// Peers are bootstrap peer multiaddrs (/p2p/<id> included).
+	Peers []string
+	MDNS  bool
+	// Mine starts the built-in miner paying MinerAddress with MineThreads
+	// goroutines (default 1).
+	Mine         bool
+	MinerAddress string
+	MineThreads  int
+	// MempoolBytes bounds the mempool (default 64 MiB).
+	MempoolBytes int64
+	// StatusInterval is how often peers are polled for their tip (default 1 s).
+	StatusInterval time.Duration
+	Logger         *slog.Logger
+	// Now is the node's clock; default time.Now.
+	Now func() time.Time
+}
+
+// Node is a running full node.
+type Node struct {
+	cfg    Config
+	log    *slog.Logger
+	params *consensus.Params
+	now    func() time.Time
+	store  store.Store
+
+	// mu guards the engine and the mempool's agreement with it: changes
+	// take it exclusively, queries shared.
+	mu     sync.RWMutex
+	engine *consensus.Engine
+	pool   *mempool.Pool
+
+	host  *p2p.Host
+	miner *miner.Miner
+	payTo chain.Address
+	rpc   *rpcServer
+
+	stopRequested chan struct{}
+	stopOnce      sync.Once
+	closeOnce     sync.Once
+	closeErr      error
+}
+
+// New opens the datadir and starts every part of the node.
+func New(cfg Config) (n *Node, err error) {
+	if cfg.Params == nil {
+		return nil, errors.New("node: no chain parameters")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MineThreads <= 0 {
+		cfg.MineThreads = 1
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("node: datadir: %w", err)
+	}
+	n = &Node{
+		cfg:           cfg,
+		log:           cfg.Logger,
+		params:        cfg.Params,
+		now:           cfg.Now,
+		stopRequested: make(chan struct{}),
+	}
+	if cfg.MinerAddress != "" {
+		if n.payTo, err = chain.DecodeAddress(cfg.MinerAddress, cfg.Params.AddressPrefix); err != nil {
+			return nil, fmt.Errorf("node: --miner-address: %w", err)
+		}
+	} else if cfg.Mine {
+		return nil, errors.New("node: --mine needs --miner-address")
+	}
+	defer func() {
+		if err != nil {
+			n.Close()
+		}
+	}()
+	if err := n.openChain(); err != nil {
+		return nil, err
+	}
+	n.pool = mempool.New(mempool.Config{Params: cfg.Params, MaxBytes: cfg.MempoolBytes, Logger: cfg.Logger})
+	n.miner = miner.New(miner.Config{Source: minerSource{n}, PayTo: n.payTo, Threads: cfg.MineThreads, Logger: cfg.Logger})
+	n.host, err = p2p.New(p2p.Config{
+		Params:         cfg.Params,
+		Chain:          n,
+		DataDir:        cfg.DataDir,
+		Listen:         cfg.Listen,
+		Peers:          cfg.Peers,
+		MDNS:           cfg.MDNS,
+		Logger:         cfg.Logger,
+		StatusInterval: cfg.StatusInterval,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RPCAddr != "-" {
+		if n.rpc, err = startRPC(n); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Mine {
+		n.miner.Start()
+	}
+	tip := n.engine.Tip()
+	n.log.Info("node_started", "height", tip.Height, "hash", tip.Hash, "peer", n.host.ID(), "rpc", n.RPCURL())
+	return n, nil
+}
+
+// openChain opens the Badger store and the engine on it.
+func (n *Node) openChain() error {
+	s, err := store.OpenBadger(filepath.Join(n.cfg.DataDir, "chain"), store.BadgerOptions{
+		Logger:        n.log,
+		MaxBlockBytes: n.params.MaxBlockBytes,
+	})
+	if err != nil {
+		return err
+	}
+	n.store = s
+	n.engine, err = consensus.New(consensus.Config{Params: n.params, Store: s, Logger: n.log})
+	return err
+}
+
+// Done is closed when a client asked the node to stop (the stop RPC).
+func (n *Node) Done() <-chan struct{} { return n.stopRequested }
+
+// RequestStop asks the node's owner to shut it down.
+func (n *Node) RequestStop() {
+	n.stopOnce.Do(func() { close(n.stopRequested) })
+}
+
+// Close stops the RPC server, the miner and the network, then closes the
+// store cleanly.
+func (n *Node) Close() error {
+	n.closeOnce.Do(func() {
+		var errs []error
+		if n.rpc != nil {
+			errs = append(errs, n.rpc.close())
+		}
+		if n.miner != nil {
+			n.miner.Stop()
+		}
+		if n.host != nil {
+			errs = append(errs, n.host.Close())
+		}
+		if n.store != nil {
+			n.mu.Lock()
+			errs = append(errs, n.store.Close())
+			n.mu.Unlock()
+		}
+		n.closeErr = errors.Join(errs...)
+		n.log.Info("node_stopped")
+	})
+	return n.closeErr
+}
+
+// Params returns the chain's parameters.
+func (n *Node) Params() *consensus.Params { return n.params }
+
+// Host returns the node's libp2p host.
+func (n *Node) Host() *p2p.Host { return n.host }
+
+// RPCURL returns the URL of the JSON-RPC server ("" when disabled).
+func (n *Node) RPCURL() string {
+	if n.rpc == nil {
+		return ""
+	}
+	return n.rpc.url
+}
+
+// Tip describes the active chain's tip.
+func (n *Node) Tip() consensus.BlockInfo {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.engine.Tip()
+}
+
+// Mempool returns the node's transaction pool (safe for concurrent reads).
+func (n *Node) Mempool() *mempool.Pool { return n.pool }
+
+// withEngine runs fn with the engine under the shared lock.
+func (n *Node) withEngine(fn func(e *consensus.Engine)) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	fn(n.engine)
+}

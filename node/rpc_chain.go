@@ -1,0 +1,288 @@
+package node
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/rpcclient"
+)
+
+// methodTable lists every RPC method.
+func (s *rpcServer) methodTable() map[string]rpcMethod {
+	return map[string]rpcMethod{
+		"getblockchaininfo":    s.getBlockchainInfo,
+		"getblockcount":        s.getBlockCount,
+		"getbestblockhash":     s.getBestBlockHash,
+		"getblockhash":         s.getBlockHash,
+		"getblock":             s.getBlock,
+		"getblockheader":       s.getBlockHeader,
+		"getchaintips":         s.getChainTips,
+		"invalidateblock":      s.invalidateBlock,
+		"reconsiderblock":      s.reconsiderBlock,
+		"verifychain":          s.verifyChain,
+		"generatetoaddress":    s.generateToAddress,
+		"submitblock":          s.submitBlock,
+		"getblocktemplate":     s.getBlockTemplate,
+		"getmininginfo":        s.getMiningInfo,
+		"setgenerate":          s.setGenerate,
+		"sendrawtransaction":   s.sendRawTransaction,
+		"testmempoolaccept":    s.testMempoolAccept,
+		"getrawtransaction":    s.getRawTransaction,
+		"decoderawtransaction": s.decodeRawTransaction,
+		"getrawmempool":        s.getRawMempool,
+		"getmempoolinfo":       s.getMempoolInfo,
+		"gettxout":             s.getTxOut,
+		"listunspent":          s.listUnspent,
+		"getaddresshistory":    s.getAddressHistory,
+		"getnetworkinfo":       s.getNetworkInfo,
+		"getpeerinfo":          s.getPeerInfo,
+		"getconnectioncount":   s.getConnectionCount,
+		"addnode":              s.addNode,
+		"disconnectnode":       s.disconnectNode,
+		"setnetworkactive":     s.setNetworkActive,
+		"stop":                 s.stop,
+		"help":                 s.help,
+	}
+}
+
+func workHex(work *big.Int) string { return fmt.Sprintf("%064x", work) }
+
+func (s *rpcServer) getBlockchainInfo(_ context.Context, p *params) (any, error) {
+	if err := p.arity(0, 0); err != nil {
+		return nil, err
+	}
+	n := s.node
+	var tip consensus.BlockInfo
+	var headers uint32
+	n.withEngine(func(e *consensus.Engine) {
+		tip = e.Tip()
+		headers = e.BestHeaderHeight()
+	})
+	return map[string]any{
+		"chain":                n.params.ChainID,
+		"blocks":               tip.Height,
+		"headers":              headers,
+		"bestblockhash":        tip.Hash,
+		"chainwork":            workHex(tip.ChainWork),
+		"difficulty":           difficultyOf(tip.Header.Bits, n.params.PowLimitBits),
+		"mediantime":           tip.MedianTime,
+		"time":                 tip.Header.Timestamp,
+		"genesishash":          n.params.GenesisHash,
+		"addressprefix":        n.params.AddressPrefix,
+		"coinbasematurity":     n.params.CoinbaseMaturity,
+		"verificationprogress": 1,
+		"initialblockdownload": false,
+		"warnings":             "",
+	}, nil
+}
+
+func (s *rpcServer) getBlockCount(_ context.Context, p *params) (any, error) {
+	if err := p.arity(0, 0); err != nil {
+		return nil, err
+	}
+	return s.node.Tip().Height, nil
+}
+
+func (s *rpcServer) getBestBlockHash(_ context.Context, p *params) (any, error) {
+	if err := p.arity(0, 0); err != nil {
+		return nil, err
+	}
+	return s.node.Tip().Hash, nil
+}
+
+func (s *rpcServer) getBlockHash(_ context.Context, p *params) (any, error) {
+	if err := p.arity(1, 1); err != nil {
+		return nil, err
+	}
+	height, err := p.integer(0, 0)
+	if err != nil {
+		return nil, err
+	}
+	var hash chain.Hash
+	ok := false
+	if height >= 0 && height <= 1<<32-1 {
+		s.node.withEngine(func(e *consensus.Engine) { hash, ok = e.MainChainHash(uint32(height)) })
+	}
+	if !ok {
+		return nil, errorf(rpcclient.CodeInvalidParam, "Block height out of range")
+	}
+	return hash, nil
+}
+
+// blockInfo looks up a block by the hash in parameter i.
+func (s *rpcServer) blockInfo(p *params, i int) (consensus.BlockInfo, consensus.BlockInfo, error) {
+	hash, err := p.hash(i)
+	if err != nil {
+		return consensus.BlockInfo{}, consensus.BlockInfo{}, err
+	}
+	var info, tip consensus.BlockInfo
+	ok := false
+	s.node.withEngine(func(e *consensus.Engine) {
+		info, ok = e.BlockInfo(hash)
+		tip = e.Tip()
+	})
+	if !ok {
+		return info, tip, errorf(rpcclient.CodeInvalidAddress, "Block not found")
+	}
+	return info, tip, nil
+}
+
+// headerJSON is getblockheader's verbose form, the common part of getblock's.
+func (s *rpcServer) headerJSON(info, tip consensus.BlockInfo) map[string]any {
+	confirmations := int64(-1)
+	if info.MainChain {
+		confirmations = int64(tip.Height) - int64(info.Height) + 1
+	}
+	m := map[string]any{
+		"hash":          info.Hash,
+		"confirmations": confirmations,
+		"height":        info.Height,
+		"version":       info.Header.Version,
+		"merkleroot":    info.Header.MerkleRoot,
+		"time":          info.Header.Timestamp,
+		"mediantime":    info.MedianTime,
+		"nonce":         info.Header.Nonce,
+		"bits":          fmt.Sprintf("%08x", info.Header.Bits),
+		"difficulty":    difficultyOf(info.Header.Bits, s.node.params.PowLimitBits),
+		"chainwork":     workHex(info.ChainWork),
+	}
+	if info.Height > 0 {
+		m["previousblockhash"] = info.Header.PrevBlock
+	}
+	if info.MainChain {
+		var next chain.Hash
+		ok := false
+		s.node.withEngine(func(e *consensus.Engine) { next, ok = e.MainChainHash(info.Height + 1) })
+		if ok {
+			m["nextblockhash"] = next
+		}
+	}
+	return m
+}
+
+func (s *rpcServer) getBlockHeader(_ context.Context, p *params) (any, error) {
+	if err := p.arity(1, 2); err != nil {
+		return nil, err
+	}
+	verbose, err := p.boolean(1, true)
+	if err != nil {
+		return nil, err
+	}
+	info, tip, err := s.blockInfo(p, 0)
+	if err != nil {
+		return nil, err
+	}
+	if !verbose {
+		return hex.EncodeToString(info.Header.Serialize()), nil
+	}
+	return s.headerJSON(info, tip), nil
+}
+
+func (s *rpcServer) getBlock(_ context.Context, p *params) (any, error) {
+	if err := p.arity(1, 2); err != nil {
+		return nil, err
+	}
+	verbosity, err := p.verbosity(1, 1)
+	if err != nil {
+		return nil, err
+	}
+	info, tip, err := s.blockInfo(p, 0)
+	if err != nil {
+		return nil, err
+	}
+	var data []byte
+	s.node.withEngine(func(e *consensus.Engine) { data, err = e.BlockBytes(info.Hash) })
+	if err != nil {
+		if errors.Is(err, consensus.ErrUnknownBlock) {
+			return nil, errorf(rpcclient.CodeMisc, "Block not available (only its header is known)")
+		}
+		return nil, err
+	}
+	if verbosity == 0 {
+		return hex.EncodeToString(data), nil
+	}
+	b, err := chain.DecodeBlock(data)
+	if err != nil {
+		return nil, fmt.Errorf("stored block %s does not decode: %w", info.Hash, err)
+	}
+	m := s.headerJSON(info, tip)
+	m["size"] = len(data)
+	m["nTx"] = len(b.Transactions)
+	if verbosity == 1 {
+		m["tx"] = b.TxIDs()
+	} else {
+		txs := make([]map[string]any, len(b.Transactions))
+		for i, tx := range b.Transactions {
+			txs[i] = s.txJSON(tx, nil)
+		}
+		m["tx"] = txs
+	}
+	return m, nil
+}
+
+func (s *rpcServer) getChainTips(_ context.Context, p *params) (any, error) {
+	if err := p.arity(0, 0); err != nil {
+		return nil, err
+	}
+	var tips []consensus.ChainTip
+	s.node.withEngine(func(e *consensus.Engine) { tips = e.ChainTips() })
+	out := make([]map[string]any, len(tips))
+	for i, t := range tips {
+		out[i] = map[string]any{"height": t.Height, "hash": t.Hash, "branchlen": t.BranchLen, "status": string(t.Status)}
+	}
+	return out, nil
+}
+
+func (s *rpcServer) invalidateBlock(_ context.Context, p *params) (any, error) {
+	return s.markBlock(p, (*consensus.Engine).InvalidateBlock)
+}
+
+func (s *rpcServer) reconsiderBlock(_ context.Context, p *params) (any, error) {
+	return s.markBlock(p, (*consensus.Engine).ReconsiderBlock)
+}
+
+// markBlock runs invalidateblock or reconsiderblock and lets the mempool
+// and the miner follow the move of the tip.
+func (s *rpcServer) markBlock(p *params, mark func(*consensus.Engine, chain.Hash) (*consensus.Result, error)) (any, error) {
+	if err := p.arity(1, 1); err != nil {
+		return nil, err
+	}
+	hash, err := p.hash(0)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.node.changeChain(func(e *consensus.Engine) (*consensus.Result, error) { return mark(e, hash) })
+	var re *consensus.RuleError
+	switch {
+	case errors.Is(err, consensus.ErrUnknownBlock):
+		return nil, errorf(rpcclient.CodeInvalidAddress, "Block not found")
+	case errors.As(err, &re):
+		return nil, nil // a branch found invalid on the way: the engine is on the best valid chain
+	case err != nil:
+		return nil, err
+	}
+	return nil, nil
+}
+
+func (s *rpcServer) verifyChain(_ context.Context, p *params) (any, error) {
+	if err := p.arity(0, 2); err != nil {
+		return nil, err
+	}
+	n := s.node
+	n.mu.Lock()
+	err := n.engine.VerifyChain()
+	n.mu.Unlock()
+	if errors.Is(err, consensus.ErrVerifyFailed) {
+		n.log.Error("verifychain_failed", "err", err)
+		return false, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return true, nil
+}

@@ -1,0 +1,404 @@
+package node
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"slices"
+
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/mempool"
+	"github.com/devchain/devchain/rpcclient"
+)
+
+// decodeTxParam decodes the hex transaction in parameter i.
+func decodeTxParam(p *params, i int) (*chain.Transaction, error) {
+	raw, err := p.hexBytes(i)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := chain.DecodeTransaction(raw)
+	if err != nil {
+		return nil, errorf(rpcclient.CodeDeserialization, "TX decode failed: %v", err)
+	}
+	return tx, nil
+}
+
+// txJSON is the decoded form of a transaction.
+func (s *rpcServer) txJSON(tx *chain.Transaction, extra map[string]any) map[string]any {
+	prefix := s.node.params.AddressPrefix
+	vin := make([]map[string]any, len(tx.Inputs))
+	for i, in := range tx.Inputs {
+		if tx.IsCoinbase() {
+			free := append(append([]byte{}, in.PubKey[:]...), in.Signature[:]...)
+			vin[i] = map[string]any{"coinbase": hex.EncodeToString(free), "height": in.PrevOut.Index}
+			continue
+		}
+		vin[i] = map[string]any{
+			"txid":      in.PrevOut.TxID,
+			"vout":      in.PrevOut.Index,
+			"address":   chain.Address(in.PubKey).Encode(prefix),
+			"signature": hex.EncodeToString(in.Signature[:]),
+		}
+	}
+	vout := make([]map[string]any, len(tx.Outputs))
+	for i, out := range tx.Outputs {
+		vout[i] = map[string]any{"value": coins(out.Amount), "n": i, "address": out.Address.Encode(prefix)}
+	}
+	txid := tx.TxID()
+	m := map[string]any{
+		"txid":     txid,
+		"hash":     txid,
+		"version":  tx.Version,
+		"size":     tx.SerializeSize(),
+		"vsize":    tx.SerializeSize(),
+		"coinbase": tx.IsCoinbase(),
+		"vin":      vin,
+		"vout":     vout,
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+// rejectToRPC maps a mempool or consensus rejection to Bitcoin Core's
+// codes: -25 for missing inputs, -27 for a confirmed transaction, -26 for
+// every other rule with the reject reason as the message.
+func rejectToRPC(err error) error {
+	var re *mempool.RejectError
+	if errors.As(err, &re) {
+		switch {
+		case re.Code == mempool.RejectOrphan || re.Code == mempool.RejectMissingInputs:
+			return errorf(rpcclient.CodeVerify, "%s", re.Reason)
+		case re.Reason == mempool.ReasonAlreadyKnown:
+			return errorf(rpcclient.CodeVerifyInChain, "Transaction already in block chain")
+		}
+		return errorf(rpcclient.CodeVerifyRejected, "%s", re.Reason)
+	}
+	var rule *consensus.RuleError
+	if errors.As(err, &rule) {
+		return errorf(rpcclient.CodeVerifyRejected, "%s", rule.Code.Reason())
+	}
+	return err
+}
+
+func (s *rpcServer) sendRawTransaction(_ context.Context, p *params) (any, error) {
+	if err := p.arity(1, 2); err != nil {
+		return nil, err
+	}
+	tx, err := decodeTxParam(p, 0)
+	if err != nil {
+		return nil, err
+	}
+	txid := tx.TxID()
+	if _, err := s.node.acceptTx(tx, fromLocal); err != nil {
+		var re *mempool.RejectError
+		if errors.As(err, &re) && re.Reason == mempool.ReasonAlreadyInPool {
+			return txid, nil // as Core: already in the mempool is success
+		}
+		return nil, rejectToRPC(err)
+	}
+	return txid, nil
+}
+
+func (s *rpcServer) testMempoolAccept(_ context.Context, p *params) (any, error) {
+	if err := p.arity(1, 2); err != nil {
+		return nil, err
+	}
+	raws, err := p.strings(0)
+	if err != nil {
+		return nil, err
+	}
+	if len(raws) == 0 || len(raws) > 25 {
+		return nil, errorf(rpcclient.CodeInvalidParam, "Array must contain between 1 and 25 transactions.")
+	}
+	out := make([]map[string]any, 0, len(raws))
+	for _, raw := range raws {
+		data, err := hex.DecodeString(raw)
+		if err != nil {
+			return nil, errorf(rpcclient.CodeDeserialization, "TX decode failed: %v", err)
+		}
+		tx, err := chain.DecodeTransaction(data)
+		if err != nil {
+			return nil, errorf(rpcclient.CodeDeserialization, "TX decode failed: %v", err)
+		}
+		n := s.node
+		n.mu.RLock()
+		fee, cerr := n.pool.Check(tx, n.engine)
+		n.mu.RUnlock()
+		r := map[string]any{"txid": tx.TxID(), "wtxid": tx.TxID(), "allowed": cerr == nil}
+		if cerr == nil {
+			r["vsize"] = tx.SerializeSize()
+			r["fees"] = map[string]any{"base": coins(fee)}
+		} else {
+			r["reject-reason"] = rejectReason(cerr)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// rejectReason is the Core reject string of a refusal.
+func rejectReason(err error) string {
+	var re *mempool.RejectError
+	if errors.As(err, &re) {
+		return re.Reason
+	}
+	var rule *consensus.RuleError
+	if errors.As(err, &rule) {
+		return rule.Code.Reason()
+	}
+	return err.Error()
+}
+
+func (s *rpcServer) decodeRawTransaction(_ context.Context, p *params) (any, error) {
+	if err := p.arity(1, 1); err != nil {
+		return nil, err
+	}
+	tx, err := decodeTxParam(p, 0)
+	if err != nil {
+		return nil, err
+	}
+	return s.txJSON(tx, nil), nil
+}
+
+func (s *rpcServer) getRawTransaction(_ context.Context, p *params) (any, error) {
+	if err := p.arity(1, 3); err != nil {
+		return nil, err
+	}
+	txid, err := p.hash(0)
+	if err != nil {
+		return nil, err
+	}
+	verbose, err := p.verbosity(1, 0)
+	if err != nil {
+		return nil, err
+	}
+	var blockHash *chain.Hash
+	if p.has(2) {
+		h, err := p.hash(2)
+		if err != nil {
+			return nil, err
+		}
+		blockHash = &h
+	}
+	found, err := s.node.findTx(txid, blockHash)
+	if err != nil {
+		return nil, err
+	}
+	if verbose == 0 {
+		return hex.EncodeToString(found.tx.Serialize()), nil
+	}
+	extra := map[string]any{"hex": hex.EncodeToString(found.tx.Serialize())}
+	if found.inBlock {
+		extra["blockhash"] = found.block.Hash
+		extra["height"] = found.block.Height
+		extra["time"] = found.block.Header.Timestamp
+		extra["blocktime"] = found.block.Header.Timestamp
+		extra["in_active_chain"] = found.block.MainChain
+		extra["confirmations"] = found.confirmations
+	} else {
+		extra["confirmations"] = 0
+	}
+	return s.txJSON(found.tx, extra), nil
+}
+
+func (s *rpcServer) getRawMempool(_ context.Context, p *params) (any, error) {
+	if err := p.arity(0, 1); err != nil {
+		return nil, err
+	}
+	verbose, err := p.boolean(0, false)
+	if err != nil {
+		return nil, err
+	}
+	entries := s.node.pool.Entries()
+	if !verbose {
+		ids := make([]chain.Hash, len(entries))
+		for i, e := range entries {
+			ids[i] = e.TxID
+		}
+		return ids, nil
+	}
+	out := make(map[string]any, len(entries))
+	for _, e := range entries {
+		depends := e.Depends
+		if depends == nil {
+			depends = []chain.Hash{}
+		}
+		out[e.TxID.String()] = map[string]any{
+			"vsize":   e.Size,
+			"size":    e.Size,
+			"fee":     coins(e.Fee),
+			"fees":    map[string]any{"base": coins(e.Fee)},
+			"time":    e.Time.Unix(),
+			"depends": depends,
+		}
+	}
+	return out, nil
+}
+
+func (s *rpcServer) getMempoolInfo(_ context.Context, p *params) (any, error) {
+	if err := p.arity(0, 0); err != nil {
+		return nil, err
+	}
+	info := s.node.pool.Info()
+	return map[string]any{
+		"loaded":           true,
+		"size":             info.Size,
+		"bytes":            info.Bytes,
+		"usage":            info.Bytes,
+		"maxmempool":       info.MaxBytes,
+		"mempoolminfee":    info.MinFeeRate,
+		"minrelaytxfee":    info.MinRelayFeeRate,
+		"orphans":          info.Orphans,
+		"unbroadcastcount": 0,
+	}, nil
+}
+
+func (s *rpcServer) getTxOut(_ context.Context, p *params) (any, error) {
+	if err := p.arity(2, 3); err != nil {
+		return nil, err
+	}
+	txid, err := p.hash(0)
+	if err != nil {
+		return nil, err
+	}
+	index, err := p.intRange(1, 0, 0, 1<<32-1)
+	if err != nil {
+		return nil, err
+	}
+	includeMempool, err := p.boolean(2, true)
+	if err != nil {
+		return nil, err
+	}
+	op := chain.OutPoint{TxID: txid, Index: uint32(index)}
+	n := s.node
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	tip := n.engine.Tip()
+	result := func(amount int64, addr chain.Address, confirmations int64, coinbase bool) map[string]any {
+		return map[string]any{
+			"bestblock":     tip.Hash,
+			"confirmations": confirmations,
+			"value":         coins(amount),
+			"address":       addr.Encode(n.params.AddressPrefix),
+			"coinbase":      coinbase,
+		}
+	}
+	if includeMempool {
+		if _, spent := n.pool.SpentBy(op); spent {
+			return nil, nil
+		}
+		if e, ok := n.pool.Get(txid); ok {
+			if int(index) >= len(e.Tx.Outputs) {
+				return nil, nil
+			}
+			out := e.Tx.Outputs[index]
+			return result(out.Amount, out.Address, 0, false), nil
+		}
+	}
+	u, ok, err := n.engine.UTXO(op)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, nil
+	}
+	return result(u.Amount, u.Address, int64(tip.Height)-int64(u.Height)+1, u.Coinbase), nil
+}
+
+// unspent is one listunspent entry.
+type unspent struct {
+	TxID          chain.Hash `json:"txid"`
+	Vout          uint32     `json:"vout"`
+	Address       string     `json:"address"`
+	Amount        jsonAmount `json:"amount"`
+	Confirmations int64      `json:"confirmations"`
+	Coinbase      bool       `json:"coinbase"`
+	Spendable     bool       `json:"spendable"`
+}
+
+func (s *rpcServer) listUnspent(_ context.Context, p *params) (any, error) {
+	if err := p.arity(0, 3); err != nil {
+		return nil, err
+	}
+	minConf, err := p.intRange(0, 1, 0, 1<<31)
+	if err != nil {
+		return nil, err
+	}
+	maxConf, err := p.intRange(1, 9999999, 0, 1<<31)
+	if err != nil {
+		return nil, err
+	}
+	addrStrings, err := p.strings(2)
+	if err != nil {
+		return nil, err
+	}
+	if len(addrStrings) == 0 {
+		return nil, errorf(rpcclient.CodeInvalidParam, "listunspent needs addresses (this node keeps no wallet): listunspent minconf maxconf [\"address\", ...]")
+	}
+	n := s.node
+	addrs := map[chain.Address]bool{}
+	for _, a := range addrStrings {
+		addr, err := chain.DecodeAddress(a, n.params.AddressPrefix)
+		if err != nil {
+			return nil, errorf(rpcclient.CodeInvalidAddress, "Invalid address: %v", err)
+		}
+		if addrs[addr] {
+			return nil, errorf(rpcclient.CodeInvalidParam, "Invalid parameter, duplicated address: %s", a)
+		}
+		addrs[addr] = true
+	}
+	out := []unspent{}
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	tipHeight := int64(n.engine.Height())
+	for addr := range addrs {
+		outs, err := n.engine.AddressUTXOs(addr)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range outs {
+			if _, spent := n.pool.SpentBy(o.OutPoint); spent {
+				continue
+			}
+			conf := tipHeight - int64(o.UTXO.Height) + 1
+			if conf < minConf || conf > maxConf {
+				continue
+			}
+			mature := !o.UTXO.Coinbase || tipHeight+1-int64(o.UTXO.Height) >= n.params.CoinbaseMaturity
+			out = append(out, unspent{TxID: o.OutPoint.TxID, Vout: o.OutPoint.Index, Address: addr.Encode(n.params.AddressPrefix),
+				Amount: jsonAmount(o.UTXO.Amount), Confirmations: conf, Coinbase: o.UTXO.Coinbase, Spendable: mature})
+		}
+	}
+	if minConf == 0 {
+		for _, e := range n.pool.Entries() {
+			for i, o := range e.Tx.Outputs {
+				op := chain.OutPoint{TxID: e.TxID, Index: uint32(i)}
+				if _, spent := n.pool.SpentBy(op); spent || !addrs[o.Address] {
+					continue
+				}
+				out = append(out, unspent{TxID: e.TxID, Vout: uint32(i), Address: o.Address.Encode(n.params.AddressPrefix),
+					Amount: jsonAmount(o.Amount), Spendable: true})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b unspent) int {
+		if a.Confirmations != b.Confirmations {
+			return int(a.Confirmations - b.Confirmations)
+		}
+		if c := slices.Compare(a.TxID[:], b.TxID[:]); c != 0 {
+			return c
+		}
+		return int(a.Vout) - int(b.Vout)
+	})
+	return out, nil
+}
+
+// jsonAmount marshals units as a JSON number of coins.
+type jsonAmount int64
+
+// MarshalJSON writes the amount in coins with up to 8 decimals.
+func (a jsonAmount) MarshalJSON() ([]byte, error) { return []byte(chain.FormatAmount(int64(a))), nil }

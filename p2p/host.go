@@ -1,0 +1,290 @@
+package p2p
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus"
+)
+
+// Verdict is the node's judgement of a block or transaction from a peer.
+type Verdict int
+
+// Verdicts.
+const (
+	// VerdictAccepted: new and valid; gossip relays it.
+	VerdictAccepted Verdict = iota + 1
+	// VerdictDuplicate: already known.
+	VerdictDuplicate
+	// VerdictOrphan: cannot be judged yet (unknown parent or inputs); the
+	// sender is asked for what is missing.
+	VerdictOrphan
+	// VerdictIgnore: not relayed, but not the sender's fault (a conflict,
+	// a fee too low, a timestamp too far ahead of our clock, a store error).
+	VerdictIgnore
+	// VerdictInvalid: breaks a rule; counts against the sender.
+	VerdictInvalid
+)
+
+// Chain is what the network layer needs from the node. Implementations
+// are safe for concurrent use.
+type Chain interface {
+	// Status describes the active chain's tip.
+	Status() Status
+	// Locator returns block hashes of the active chain from the tip back to
+	// genesis, dense near the tip and exponentially sparser (Bitcoin's block
+	// locator).
+	Locator() []chain.Hash
+	// HeadersAfter returns up to max active-chain headers following the
+	// first locator hash found on the active chain (genesis if none is).
+	HeadersAfter(locator []chain.Hash, max int) []chain.BlockHeader
+	// BlockBytes returns a stored block's serialization.
+	BlockBytes(hash chain.Hash) ([]byte, bool)
+	// HaveBlock reports whether the block's data is stored or the block is
+	// known invalid: either way there is nothing to fetch.
+	HaveBlock(hash chain.Hash) bool
+	// SubmitBlock judges and stores a block received from a peer.
+	SubmitBlock(b *chain.Block, from peer.ID) (Verdict, error)
+	// SubmitTx judges a transaction received from a peer.
+	SubmitTx(tx *chain.Transaction, from peer.ID) (Verdict, error)
+}
+
+// Config configures a Host.
+type Config struct {
+	Params *consensus.Params
+	Chain  Chain
+	// DataDir holds the identity key (p2p.key); empty means a new key each start.
+	DataDir string
+	// Listen are the multiaddrs to listen on; default /ip4/127.0.0.1/tcp/0.
+	Listen []string
+	// Peers are bootstrap multiaddrs (ending in /p2p/<id>), redialled with
+	// backoff while the network is active.
+	Peers []string
+	// MDNS turns on local discovery.
+	MDNS   bool
+	Logger *slog.Logger
+	// StatusInterval is how often every peer is asked for its tip; default 1 s.
+	StatusInterval time.Duration
+	// BanScore is the misbehaviour score that bans a peer (default 100) for
+	// BanDuration (default 24 h).
+	BanScore    int
+	BanDuration time.Duration
+	// Now is the clock for bans and backoff; default time.Now.
+	Now func() time.Time
+}
+
+// Host is a node's libp2p presence: gossip, sync and peer management.
+type Host struct {
+	cfg    Config
+	log    *slog.Logger
+	host   host.Host
+	ps     *pubsub.PubSub
+	blocks *pubsub.Topic
+	txs    *pubsub.Topic
+	subs   []*pubsub.Subscription
+	gater  *gater
+	peers  *peerSet
+	sync   *syncer
+	dialer *dialer
+	syncID protocol.ID
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	closed sync.Once
+}
+
+// keyFile is the identity key's file name in the datadir.
+const keyFile = "p2p.key"
+
+// New starts a host: listening, gossip topics joined, sync protocol served,
+// bootstrap peers dialled and mDNS started when asked.
+func New(cfg Config) (*Host, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if len(cfg.Listen) == 0 {
+		cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
+	}
+	if cfg.StatusInterval <= 0 {
+		cfg.StatusInterval = time.Second
+	}
+	if cfg.BanScore <= 0 {
+		cfg.BanScore = 100
+	}
+	if cfg.BanDuration <= 0 {
+		cfg.BanDuration = 24 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	bootstrap, err := parsePeerAddrs(cfg.Peers)
+	if err != nil {
+		return nil, err
+	}
+	key, err := loadOrCreateKey(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	g := newGater(cfg.Now)
+	h, err := libp2p.New(
+		libp2p.Identity(key),
+		libp2p.ListenAddrStrings(cfg.Listen...),
+		libp2p.Transport(tcp.NewTCPTransport),
+		libp2p.ConnectionGater(g),
+		libp2p.DisableRelay(),
+		libp2p.DisableMetrics(),
+		libp2p.Ping(false),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("p2p: start host on %v: %w", cfg.Listen, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n := &Host{
+		cfg:    cfg,
+		log:    cfg.Logger,
+		host:   h,
+		gater:  g,
+		ctx:    ctx,
+		cancel: cancel,
+		syncID: protocol.ID(fmt.Sprintf("/devchain/%s/%s/sync/1", cfg.Params.ChainID, shortHash(cfg.Params.GenesisHash))),
+	}
+	n.peers = newPeerSet(n)
+	n.sync = newSyncer(n)
+	n.dialer = newDialer(n, bootstrap)
+	if err := n.startGossip(); err != nil {
+		n.Close()
+		return nil, err
+	}
+	h.SetStreamHandler(n.syncID, n.serveSync)
+	if err := n.peers.watch(); err != nil {
+		n.Close()
+		return nil, err
+	}
+	n.goRun(n.sync.run)
+	n.dialer.start()
+	if cfg.MDNS {
+		n.dialer.startMDNS()
+	}
+	return n, nil
+}
+
+// goRun runs fn in a goroutine that Close waits for.
+func (n *Host) goRun(fn func(ctx context.Context)) {
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		fn(n.ctx)
+	}()
+}
+
+// Close leaves the network and stops every goroutine of the host.
+func (n *Host) Close() error {
+	var err error
+	n.closed.Do(func() {
+		n.cancel()
+		n.dialer.stopMDNS()
+		for _, s := range n.subs {
+			s.Cancel()
+		}
+		err = n.host.Close()
+		n.wg.Wait()
+	})
+	return err
+}
+
+// ID returns the host's peer id.
+func (n *Host) ID() peer.ID { return n.host.ID() }
+
+// Addrs returns the host's listen addresses, each ending in /p2p/<id>.
+func (n *Host) Addrs() []string {
+	var out []string
+	for _, a := range n.host.Addrs() {
+		out = append(out, a.String()+"/p2p/"+n.host.ID().String())
+	}
+	return out
+}
+
+// shortHash is the first 8 hex digits of a hash in display order.
+func shortHash(h chain.Hash) string { return h.String()[:8] }
+
+// parsePeerAddrs parses multiaddrs that name their peer (/p2p/<id>).
+func parsePeerAddrs(addrs []string) ([]peer.AddrInfo, error) {
+	var infos []peer.AddrInfo
+	for _, s := range addrs {
+		info, err := ParsePeerAddr(s)
+		if err != nil {
+			return nil, err
+		}
+		infos = append(infos, info)
+	}
+	return infos, nil
+}
+
+// ParsePeerAddr parses a multiaddr ending in /p2p/<peer id>.
+func ParsePeerAddr(s string) (peer.AddrInfo, error) {
+	addr, err := ma.NewMultiaddr(s)
+	if err != nil {
+		return peer.AddrInfo{}, fmt.Errorf("p2p: peer address %q: %w", s, err)
+	}
+	info, err := peer.AddrInfoFromP2pAddr(addr)
+	if err != nil {
+		return peer.AddrInfo{}, fmt.Errorf("p2p: peer address %q must end in /p2p/<peer id>: %w", s, err)
+	}
+	return *info, nil
+}
+
+// loadOrCreateKey reads the identity key from dir, creating it on first
+// start; an empty dir gives a fresh key.
+func loadOrCreateKey(dir string) (crypto.PrivKey, error) {
+	if dir == "" {
+		key, _, err := crypto.GenerateEd25519Key(rand.Reader)
+		return key, err
+	}
+	path := filepath.Join(dir, keyFile)
+	data, err := os.ReadFile(path)
+	if err == nil {
+		key, err := crypto.UnmarshalPrivateKey(data)
+		if err != nil {
+			return nil, fmt.Errorf("p2p: identity key %s: %w", path, err)
+		}
+		return key, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("p2p: read identity key: %w", err)
+	}
+	key, _, err := crypto.GenerateEd25519Key(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("p2p: generate identity key: %w", err)
+	}
+	data, err = crypto.MarshalPrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("p2p: encode identity key: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return nil, fmt.Errorf("p2p: write identity key: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return nil, fmt.Errorf("p2p: write identity key: %w", err)
+	}
+	return key, nil
+}
