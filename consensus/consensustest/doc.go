@@ -9,11 +9,13 @@
 //   - the Harness API, from Go:
 //
 //     h := consensustest.New(t, consensustest.Options{})
-//     h.Block("a1", "genesis")
-//     h.Block("b1", "genesis")
+//     h.NewBlock("a1", "genesis")
+//     h.NewBlock("b1", "genesis")
 //     h.Accept("a1")
 //     h.Accept("b1")      // equal work: a1, seen first, stays
 //     h.AssertTip("a1")
+//
+//     (example_test.go has a complete double-spend race on Badger.)
 //
 //   - scenario files, stories with named blocks and ASCII trees, run by
 //     RunScenarios against any store (see scenario.go for the commands and
