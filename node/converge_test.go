@@ -45,3 +45,22 @@ func TestLateJoinerSyncs(t *testing.T) {
 		t.Fatalf("late node at %d, want 300", late.Tip().Height)
 	}
 }
+
+// TestSyncFromSeveralPeers: a late node connected to two synced peers and
+// one that is behind fetches batches from the synced ones (what the
+// lagging one lacks is asked of the peer being synced with) and ends on
+// the tip.
+func TestSyncFromSeveralPeers(t *testing.T) {
+	c := newCluster(t, testParams(t))
+	c.add()
+	c.mine(0, 700, "miner")
+	c.add(0)
+	c.waitConverged(30 * time.Second)
+	c.add() // behind
+	c.mine(2, 5, "bob") // its own short chain: less work, never a source
+	late := c.add(0, 1, 2)
+	waitFor(t, 30*time.Second, "the late node to sync", func() bool {
+		return late.Tip().Hash == c.nodes[0].Tip().Hash
+	})
+	c.waitConverged(30 * time.Second) // the lagging node syncs from the late one
+}

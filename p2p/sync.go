@@ -158,15 +158,12 @@ func (s *syncer) fetchRound(ctx context.Context, p peer.ID, locator []chain.Hash
 			want = append(want, hash)
 		}
 	}
-	for start := 0; start < len(want); start += blocksPerBatch {
-		batch := want[start:min(start+blocksPerBatch, len(want))]
-		taken, err := s.fetchBlocks(ctx, p, batch)
-		if err != nil {
-			return chain.Hash{}, err
-		}
-		if taken < len(batch) {
-			return chain.Hash{}, nil
-		}
+	taken, err := s.downloadBlocks(ctx, p, want)
+	if err != nil {
+		return chain.Hash{}, err
+	}
+	if taken < len(want) {
+		return chain.Hash{}, nil
 	}
 	return headers[len(headers)-1].Hash(), nil
 }
@@ -187,32 +184,6 @@ func (s *syncer) checkHeaders(headers []chain.BlockHeader) error {
 		}
 	}
 	return nil
-}
-
-// fetchBlocks downloads blocks and hands them to the chain in order,
-// returning how many were taken.
-func (s *syncer) fetchBlocks(ctx context.Context, p peer.ID, hashes []chain.Hash) (int, error) {
-	h := s.host
-	blocks, err := h.requestBlocks(ctx, p, hashes)
-	if err != nil {
-		if errors.Is(err, ErrBadMessage) {
-			h.peers.misbehaved(p, pointsBadResponse, err.Error())
-		}
-		return 0, err
-	}
-	for i, b := range blocks {
-		v, err := h.cfg.Chain.SubmitBlock(b, p)
-		switch v {
-		case VerdictAccepted, VerdictDuplicate:
-			continue
-		case VerdictInvalid:
-			h.peers.misbehaved(p, pointsInvalidBlk, fmt.Sprintf("synced block %s: %v", hashes[i], err))
-			return i, err
-		}
-		// Not judged (an ignored or orphan block, a store failure): stop here.
-		return i, nil
-	}
-	return len(blocks), nil
 }
 
 func (n *Host) requestStatus(ctx context.Context, p peer.ID) (Status, error) {
