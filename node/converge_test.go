@@ -56,7 +56,7 @@ func TestSyncFromSeveralPeers(t *testing.T) {
 	c.mine(0, 700, "miner")
 	c.add(0)
 	c.waitConverged(30 * time.Second)
-	c.add() // behind
+	c.add()             // behind
 	c.mine(2, 5, "bob") // its own short chain: less work, never a source
 	late := c.add(0, 1, 2)
 	waitFor(t, 30*time.Second, "the late node to sync", func() bool {
