@@ -225,7 +225,7 @@ func (p *Pool) BlocksChanged(disconnected, connected []*chain.Block, view ChainV
 		}
 	}
 	ch.Removed = r.out
-	if len(disconnected)+len(connected) > 0 {
+	if len(ch.Added)+len(ch.Removed) > 0 {
 		p.log.Info("mempool_updated", "height", view.Height(), "disconnected", len(disconnected), "connected", len(connected),
 			"added", len(ch.Added), "removed", len(ch.Removed), "size", len(p.entries), "bytes", p.bytes)
 	}
