@@ -8,6 +8,7 @@ import (
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/consensus/store"
 )
 
 // admitOptions relax admission for transactions the pool has judged before.
@@ -189,7 +190,11 @@ const siblingProbe = 4
 // be confirmed: it was in a recent block, or another of its outputs is
 // still unspent. Otherwise the transaction is an orphan.
 func (p *Pool) missing(tx *chain.Transaction, txid chain.Hash, missing []int, view ChainView) error {
-	if p.recent.hasTx(txid) {
+	confirmed, err := isConfirmed(view, txid)
+	if err != nil {
+		return err
+	}
+	if confirmed || p.recent.hasTx(txid) {
 		return reject(RejectDuplicate, ReasonAlreadyKnown, txid, "transaction %s is confirmed", txid)
 	}
 	for k := range tx.Outputs {
@@ -220,6 +225,9 @@ func (p *Pool) missing(tx *chain.Transaction, txid chain.Hash, missing []int, vi
 func (p *Pool) knownSpent(op chain.OutPoint, view ChainView) (bool, error) {
 	if p.recent.hasSpent(op) || p.recent.hasTx(op.TxID) {
 		return true, nil
+	}
+	if _, indexed := view.(TxIndex); indexed {
+		return isConfirmed(view, op.TxID)
 	}
 	for k := uint32(0); k < siblingProbe; k++ {
 		if k == op.Index {
@@ -351,4 +359,25 @@ func (p *Pool) adoptOrphans(parents []chain.Hash, view ChainView, now time.Time)
 		}
 	}
 	return added
+}
+
+// TxIndex is what a ChainView with a transaction index (the engine) also
+// offers: with it the pool tells a spent input from an unknown one exactly,
+// instead of by the recent blocks it saw and the sibling outputs.
+type TxIndex interface {
+	TxLocation(txid chain.Hash) (store.TxLocation, bool, error)
+}
+
+// isConfirmed reports whether the view's transaction index holds txid
+// (false when the view has no index).
+func isConfirmed(view ChainView, txid chain.Hash) (bool, error) {
+	ix, ok := view.(TxIndex)
+	if !ok {
+		return false, nil
+	}
+	_, found, err := ix.TxLocation(txid)
+	if err != nil {
+		return false, fmt.Errorf("mempool: transaction index: %w", err)
+	}
+	return found, nil
 }

@@ -192,3 +192,31 @@ func TestReorgImmatureWithFakeView(t *testing.T) {
 	wantIDs(t, "pool", p.TxIDs(), txids(other))
 	checkInvariants(t, p)
 }
+
+// TestTxIndexTellsSpentFromUnknown: a pool that never saw the block
+// confirming a spend (a node just restarted) still refuses a double spend
+// of that output as spent, not as an orphan, because the engine's
+// transaction index knows the spent output's transaction is confirmed.
+func TestTxIndexTellsSpentFromUnknown(t *testing.T) {
+	h, _ := newHarnessPool(t, Config{})
+	// pay has one output, spent by onward: no output of pay is left in the
+	// UTXO set for the pool to probe.
+	h.NewTx("pay", ct.Spend("genesis.cb:0"), ct.Pay("carol", 100*coin-1000), ct.Fee(1000))
+	h.NewTx("onward", ct.Spend("pay:0"), ct.Pay("bob", 100*coin-2000), ct.Fee(1000))
+	h.NewBlock("a1", ct.GenesisName, ct.Txs("pay", "onward"))
+	h.Accept("a1")
+	fresh := New(Config{Params: h.Params})
+	again := h.NewTx("again", ct.Spend("pay:0"), ct.Pay("mallory", coin), ct.ChangeTo("carol"), ct.Fee(1000))
+	_, err := fresh.Accept(again, h.Engine, h.Now())
+	wantReject(t, err, RejectMissingInputs, ReasonMissingInputs)
+	if fresh.Info().Orphans != 0 {
+		t.Fatal("the double spend was kept as an orphan")
+	}
+	// Confirmed with every output spent: known, not an orphan either.
+	_, err = fresh.Accept(h.Tx("onward"), h.Engine, h.Now())
+	if err == nil {
+		t.Fatal("onward accepted again")
+	}
+	_, err = fresh.Accept(h.Tx("pay"), h.Engine, h.Now())
+	wantReject(t, err, RejectDuplicate, ReasonAlreadyKnown)
+}
