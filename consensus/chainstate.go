@@ -76,8 +76,16 @@ func (e *Engine) connectBlock(n *blockNode) error {
 	if err != nil {
 		return err
 	}
-	if err := e.store.Apply(changes.connectUpdate(n)); err != nil {
+	update := changes.connectUpdate(n)
+	if data, ok := e.unsavedData[n.hash]; ok {
+		update.Block = data // the block is stored with its connect, in one write
+	}
+	if err := e.store.Apply(update); err != nil {
 		return err
+	}
+	if _, ok := e.unsaved[n.hash]; ok {
+		delete(e.unsaved, n.hash)
+		delete(e.unsavedData, n.hash)
 	}
 	n.status |= store.StatusValid
 	e.main = append(e.main, n)

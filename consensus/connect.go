@@ -54,14 +54,17 @@ var errOutputMissing = errors.New("consensus: output missing")
 // to the output it spends (from earlier in the block, else through lookup)
 // and collecting the block's changes. check, when set, judges each
 // non-coinbase transaction with its spent outputs.
-func walkBlock(b *chain.Block, n *blockNode, lookup spentLookup,
+func walkBlock(b *chain.Block, n *blockNode, txids []chain.Hash, lookup spentLookup,
 	check func(i int, tx *chain.Transaction, spent []store.UTXO) error) (*changes, error) {
+	if txids == nil {
+		txids = b.TxIDs()
+	}
 	c := &changes{}
 	inBlock := map[chain.OutPoint]store.UTXO{}
 	fromBefore := map[chain.OutPoint]struct{}{}
 	genesis := n.parent == nil
 	for i, tx := range b.Transactions {
-		txid := tx.TxID()
+		txid := txids[i]
 		c.txs = append(c.txs, store.TxLocation{TxID: txid, Height: n.height, TxIndex: uint32(i)})
 		touched := make([]chain.Address, 0, len(tx.Inputs)+len(tx.Outputs))
 		if i > 0 {
@@ -123,6 +126,13 @@ func walkBlock(b *chain.Block, n *blockNode, lookup spentLookup,
 // block n at the tip, and returns the changes connecting it makes.
 // Signatures are checked when verifySigs is set; a block validated before
 // (reconnected after a reorg) skips them, as its spends are fixed by txid.
+//
+// The signatures are handed to the engine's verifier as the walk finds
+// them, so a parallel verifier checks them on other cores while the walk
+// goes on; those the signature cache holds are skipped. The verdict is the
+// one checking each transaction in turn would give: when a transaction
+// breaks another rule, a bad signature in an earlier transaction is
+// reported instead.
 func (e *Engine) blockChanges(b *chain.Block, n *blockNode, verifySigs bool) (*changes, error) {
 	lookup := func(op chain.OutPoint) (store.UTXO, error) {
 		u, ok, err := e.store.UTXO(op)
@@ -135,10 +145,14 @@ func (e *Engine) blockChanges(b *chain.Block, n *blockNode, verifySigs bool) (*c
 		return u, nil
 	}
 	var fees int64
+	var sigs *blockSigs
+	if verifySigs {
+		sigs = e.beginBlockSigs()
+	}
 	check := func(i int, tx *chain.Transaction, spent []store.UTXO) error {
 		fee, err := CheckTransactionInputs(tx, n.height, spent, e.params)
-		if err == nil && verifySigs {
-			err = VerifySignatures(tx, spent, e.params.GenesisHash)
+		if err == nil && sigs != nil {
+			err = sigs.addTx(i, tx, spent)
 		}
 		if err != nil {
 			return inTx(err, i, tx)
@@ -146,7 +160,14 @@ func (e *Engine) blockChanges(b *chain.Block, n *blockNode, verifySigs bool) (*c
 		fees += fee
 		return nil
 	}
-	c, err := walkBlock(b, n, lookup, check)
+	c, err := walkBlock(b, n, e.txidCache[n.hash], lookup, check)
+	if sigs != nil {
+		var re *RuleError
+		serr := sigs.wait(b)
+		if serr != nil && (err == nil || errors.As(err, &re)) {
+			return nil, serr
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +183,74 @@ func (e *Engine) blockChanges(b *chain.Block, n *blockNode, verifySigs bool) (*c
 	return c, nil
 }
 
+// sigChunk is how many signature checks the engine hands its verifier at
+// a time: small enough that the verifier's goroutines start early and end
+// together, large enough to keep handing-over cheap.
+const sigChunk = 8
+
+// blockSigs streams one block's signature checks to the verifier.
+type blockSigs struct {
+	e       *Engine
+	batch   SigBatch
+	pending []SigCheck
+	owners  []sigOwner // owners[k]: the input of the k-th check sent
+	hits    []SigCheck // checks found in the cache, removed once the block verifies
+	scratch []SigCheck
+}
+
+// sigOwner places a signature check: input of transaction tx.
+type sigOwner struct{ tx, input int }
+
+func (e *Engine) beginBlockSigs() *blockSigs {
+	return &blockSigs{e: e, batch: e.sigVerifier.Begin(), owners: e.sigOwners[:0], scratch: e.sigChecks[:0]}
+}
+
+// addTx computes transaction i's checks and sends those not in the cache.
+func (s *blockSigs) addTx(i int, tx *chain.Transaction, spent []store.UTXO) error {
+	var err error
+	s.scratch, err = TxSigChecks(s.scratch[:0], tx, spent, s.e.params.GenesisHash)
+	if err != nil {
+		return err
+	}
+	for j := range s.scratch {
+		c := &s.scratch[j]
+		if s.e.sigCache != nil && s.e.sigCache.Has(c) {
+			s.hits = append(s.hits, *c)
+			continue
+		}
+		if s.pending == nil {
+			s.pending = make([]SigCheck, 0, sigChunk)
+		}
+		s.pending = append(s.pending, *c)
+		s.owners = append(s.owners, sigOwner{tx: i, input: j})
+		if len(s.pending) == sigChunk {
+			s.batch.Add(s.pending)
+			s.pending = nil
+		}
+	}
+	return nil
+}
+
+// wait returns the block's first bad signature in block order, as a rule
+// error; when all verified, the cache forgets the ones it held.
+func (s *blockSigs) wait(b *chain.Block) error {
+	if len(s.pending) > 0 {
+		s.batch.Add(s.pending)
+		s.pending = nil
+	}
+	bad, err := s.batch.Wait()
+	s.e.sigOwners, s.e.sigChecks = s.owners, s.scratch
+	if err != nil {
+		o := s.owners[bad]
+		tx := b.Transactions[o.tx]
+		return ruleError(ErrBadSignature, "tx %d (%s): input %d: %v", o.tx, tx.TxID(), o.input, err)
+	}
+	for k := range s.hits {
+		s.e.sigCache.Remove(&s.hits[k])
+	}
+	return nil
+}
+
 // undoChanges recomputes what connecting b did, from its undo data.
 func undoChanges(b *chain.Block, n *blockNode, undo *store.Undo) (*changes, error) {
 	byOutPoint := make(map[chain.OutPoint]store.UTXO, len(undo.Spent))
@@ -175,7 +264,7 @@ func undoChanges(b *chain.Block, n *blockNode, undo *store.Undo) (*changes, erro
 		}
 		return u, nil
 	}
-	return walkBlock(b, n, lookup, nil)
+	return walkBlock(b, n, nil, lookup, nil)
 }
 
 // inTx prefixes a rule error with the transaction it concerns.

@@ -3,7 +3,6 @@ package consensus
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 	"time"
@@ -27,6 +26,16 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxOrphans bounds the orphan pool (default 100 blocks).
 	MaxOrphans int
+	// SigVerifier verifies the signatures of the blocks being connected, a
+	// block's at once; nil verifies them one after another on the calling
+	// goroutine. A node injects a parallel one (package sigverify): the
+	// engine itself starts no goroutines, and any verifier gives the same
+	// verdicts.
+	SigVerifier SigVerifier
+	// SigCache, when set, holds signatures verified before (the mempool
+	// adds those of the transactions it accepts); a block's signatures found
+	// there are not verified again. Verdicts are the same without it.
+	SigCache SigCache
 }
 
 // Engine is the consensus state machine: it takes blocks and headers and the
@@ -50,6 +59,20 @@ type Engine struct {
 	// blockCache holds blocks decoded during one call, so a block is not
 	// read back from the store right after it was given.
 	blockCache map[chain.Hash]*chain.Block
+	// txidCache holds the txids of blocks given during the call.
+	txidCache map[chain.Hash][]chain.Hash
+	// unsaved are blocks accepted during this call whose data is not
+	// stored yet: a block connected in the same call is written with its
+	// connect, in one store update; the others are written at the end of
+	// the call (flushBlocks), so no call returns with a block unsaved.
+	unsaved map[chain.Hash]*blockNode
+	// unsavedData holds their serializations.
+	unsavedData map[chain.Hash][]byte
+
+	sigVerifier SigVerifier
+	sigCache    SigCache
+	sigChecks   []SigCheck // reused between connects
+	sigOwners   []sigOwner
 }
 
 // Status says where ProcessBlock put a block.
@@ -107,16 +130,24 @@ type OrphanOutcome struct {
 // and a reorg interrupted by a crash is finished.
 func New(cfg Config) (*Engine, error) {
 	e := &Engine{
-		params:     cfg.Params,
-		store:      cfg.Store,
-		log:        cfg.Logger,
-		index:      map[chain.Hash]*blockNode{},
-		candidates: map[*blockNode]struct{}{},
-		orphans:    newOrphanPool(cfg.MaxOrphans),
-		blockCache: map[chain.Hash]*chain.Block{},
+		params:      cfg.Params,
+		store:       cfg.Store,
+		log:         cfg.Logger,
+		index:       map[chain.Hash]*blockNode{},
+		candidates:  map[*blockNode]struct{}{},
+		orphans:     newOrphanPool(cfg.MaxOrphans),
+		blockCache:  map[chain.Hash]*chain.Block{},
+		txidCache:   map[chain.Hash][]chain.Hash{},
+		unsaved:     map[chain.Hash]*blockNode{},
+		unsavedData: map[chain.Hash][]byte{},
+		sigVerifier: cfg.SigVerifier,
+		sigCache:    cfg.SigCache,
+	}
+	if e.sigVerifier == nil {
+		e.sigVerifier = SequentialVerifier{}
 	}
 	if e.log == nil {
-		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		e.log = slog.New(slog.DiscardHandler)
 	}
 	genesis, ok, err := e.store.Genesis()
 	if err != nil {
@@ -231,6 +262,9 @@ func (e *Engine) ProcessBlock(b *chain.Block, now time.Time) (*Result, error) {
 	if err == nil && res.Status != StatusOrphan && res.Status != StatusDuplicate {
 		err = e.adoptOrphans(res.Hash, now, res)
 	}
+	if ferr := e.flushBlocks(); err == nil {
+		err = ferr
+	}
 	if ferr := e.fillReorg(res, before); err == nil {
 		err = ferr
 	}
@@ -262,7 +296,8 @@ func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error 
 	if err := CheckProofOfWork(&b.Header, e.params.PowLimit); err != nil {
 		return err
 	}
-	sanityErr := CheckBlockSanity(b, e.params)
+	txids := b.TxIDs()
+	sanityErr := checkBlockSanity(b, txids, e.params)
 	var re *RuleError
 	if errors.As(sanityErr, &re) && re.Code.mutation() {
 		return sanityErr
@@ -296,13 +331,13 @@ func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error 
 	node.status |= store.StatusHaveData
 	node.seq = e.nextSeq
 	e.nextSeq++
-	if err := e.store.PutBlock(node.record(), b.Serialize()); err != nil {
-		return err
-	}
 	if e.index[hash] == nil {
 		e.addNode(node)
 	}
+	e.unsaved[hash] = node
+	e.unsavedData[hash] = b.Serialize()
 	e.blockCache[hash] = b
+	e.txidCache[hash] = txids
 	e.updateHaveChain(node)
 	res.Status = StatusSideChain
 	failures, err := e.activateBestChain()
@@ -434,7 +469,24 @@ func (e *Engine) onMainChain(n *blockNode) bool {
 	return int(n.height) < len(e.main) && e.main[n.height] == n
 }
 
-func (e *Engine) clearCache() { clear(e.blockCache) }
+func (e *Engine) clearCache() {
+	clear(e.blockCache)
+	clear(e.txidCache)
+}
+
+// flushBlocks stores the blocks of this call that no connect wrote, with
+// their index records as they stand now.
+func (e *Engine) flushBlocks() error {
+	var err error
+	for hash, n := range e.unsaved {
+		if err == nil {
+			err = e.store.PutBlock(n.record(), e.unsavedData[hash])
+		}
+	}
+	clear(e.unsaved)
+	clear(e.unsavedData)
+	return err
+}
 
 // fillReorg sets res.Disconnected and res.Connected from the tip before the
 // call to the tip now.

@@ -44,30 +44,19 @@ func CheckTransactionInputs(tx *chain.Transaction, spendHeight uint32, spent []U
 
 // VerifySignatures checks every input's BIP340 signature over the
 // transaction's signature hash for this chain; spent[i] is what input i
-// spends.
+// spends. It verifies one signature after another; VerifyTxSignatures takes
+// a verifier and a cache.
 func VerifySignatures(tx *chain.Transaction, spent []UTXO, genesis chain.Hash) error {
-	outs := make([]chain.TxOut, len(spent))
-	for i, u := range spent {
-		outs[i] = chain.TxOut{Amount: u.Amount, Address: u.Address}
-	}
-	hasher, err := chain.NewSigHasher(tx, outs, genesis)
-	if err != nil {
-		return ruleError(ErrBadSignature, "%v", err)
-	}
-	for i := range tx.Inputs {
-		if err := verifyInput(&tx.Inputs[i], hasher.Hash(i)); err != nil {
-			return ruleError(ErrBadSignature, "input %d: %v", i, err)
-		}
-	}
-	return nil
+	return VerifyTxSignatures(tx, spent, genesis, nil, nil)
 }
 
-func verifyInput(in *chain.TxIn, digest chain.Hash) error {
-	pub, err := schnorr.ParsePubKey(in.PubKey[:])
+// verifySig checks a BIP340 signature of digest by an x-only key.
+func verifySig(pubKey, signature []byte, digest chain.Hash) error {
+	pub, err := schnorr.ParsePubKey(pubKey)
 	if err != nil {
 		return err
 	}
-	sig, err := schnorr.ParseSignature(in.Signature[:])
+	sig, err := schnorr.ParseSignature(signature)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,11 @@ import (
 // (that of no txids is zero): a real block's header with its transactions
 // stripped is a mutated copy, not an invalid block.
 func CheckBlockSanity(b *chain.Block, p *Params) error {
-	txids := b.TxIDs()
+	return checkBlockSanity(b, b.TxIDs(), p)
+}
+
+// checkBlockSanity is CheckBlockSanity with the block's txids computed.
+func checkBlockSanity(b *chain.Block, txids []chain.Hash, p *Params) error {
 	if root := chain.MerkleRoot(txids); root != b.Header.MerkleRoot {
 		return ruleError(ErrBadMerkleRoot, "header Merkle root %s, transactions give %s", b.Header.MerkleRoot, root)
 	}

@@ -164,7 +164,7 @@ func (p *Pool) check(tx *chain.Transaction, txid chain.Hash, view ChainView, opt
 				return nil, err
 			}
 		}
-		if err := consensus.VerifySignatures(tx, spent, params.GenesisHash); err != nil {
+		if err := consensus.VerifyTxSignatures(tx, spent, params.GenesisHash, p.cfg.SigVerifier, p.cfg.SigCache); err != nil {
 			return nil, ruleReject(txid, err)
 		}
 	}

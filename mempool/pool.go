@@ -70,6 +70,14 @@ type Config struct {
 	// Logger receives admissions, rejections, evictions and reorg summaries;
 	// nil discards.
 	Logger *slog.Logger
+	// SigCache, when set, receives the signatures of every transaction the
+	// pool verifies (Bitcoin Core's signature cache): the engine finds them
+	// there when a block confirms the transaction, and does not verify them
+	// again. A signature the cache already holds is not verified again here.
+	SigCache consensus.SigCache
+	// SigVerifier verifies a transaction's signatures; nil verifies them
+	// one after another on the calling goroutine.
+	SigVerifier consensus.SigVerifier
 }
 
 func (c Config) withDefaults() Config {

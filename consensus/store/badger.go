@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/devchain/devchain/chain"
 )
@@ -16,43 +18,83 @@ import (
 type BadgerOptions struct {
 	// Logger receives Badger's own warnings and errors; nil discards them.
 	Logger *slog.Logger
-	// MaxBlockBytes is the largest block the chain allows. One block's update
-	// must fit in one Badger transaction, so it sizes the memtables.
+	// MaxBlockBytes is the largest block the chain allows. It no longer
+	// sizes the memtables: an update too big for one Badger transaction is
+	// written through the journal (see Apply), as atomically.
 	MaxBlockBytes int64
+	// MemTableSize overrides the memtable size (default DefaultMemTableSize).
+	MemTableSize int64
 }
 
-// Memtable sizing: a block's update writes at most ~0.1 entries per block
-// byte (an output is 40 bytes and writes up to three entries) of at most ~100
-// bytes each, and Badger caps a transaction at 15% of a memtable.
+// Badger tuning. The memtable is small: every write inserts into its skip
+// list, whose cost grows with its size, and a node's resident memory holds
+// up to two memtables and their write-ahead files. Values of 64 KiB and
+// more (blocks, undo records of big blocks) go to the value log, so the LSM
+// tree and the memtables hold only small entries. Nothing compresses well
+// (hashes, keys, signatures), so tables are not compressed and need no block
+// cache: reads go to the memory-mapped tables.
 const (
-	minMemTableSize           = 64 << 20
-	memTableBytesPerBlockByte = 72
+	DefaultMemTableSize = 16 << 20
+	valueThreshold      = 64 << 10
+	indexCacheSize      = 8 << 20
 )
 
 // Badger is a Store in a Badger database directory.
+//
+// Writes that fit one Badger transaction return as soon as the
+// transaction is committed to Badger's write queue, without waiting for
+// Badger's writer to apply it: the caller goes on (validating the next
+// block) while it does. Each write stays atomic, and Badger makes every
+// later read wait for the writes committed before it, so readers always
+// see them. Flush waits until every write is applied, which is when it
+// survives the process being killed; a write that failed makes every
+// later call fail.
 type Badger struct {
-	db *badger.DB
+	db  *badger.DB
+	log *slog.Logger
+
+	utxos utxoCache // recently read and created unspent outputs
+
+	mu        sync.Mutex
+	applied   *sync.Cond // signalled as writes are applied
+	issued    uint64     // writes handed to Badger's writer
+	completed uint64     // writes it applied (it applies them in order)
+	failed    error      // the first failure of a write that had returned
 }
 
-// OpenBadger opens (creating if needed) the Badger store in dir.
+// OpenBadger opens (creating if needed) the Badger store in dir. A write
+// interrupted by a crash after its journal was committed is finished here,
+// before anything reads the store.
 func OpenBadger(dir string, opts BadgerOptions) (*Badger, error) {
-	memTable := int64(minMemTableSize)
-	if need := opts.MaxBlockBytes * memTableBytesPerBlockByte; need > memTable {
-		memTable = need
+	memTable := opts.MemTableSize
+	if memTable <= 0 {
+		memTable = DefaultMemTableSize
 	}
 	bopts := badger.DefaultOptions(dir).
 		WithLogger(badgerLogger{opts.Logger}).
 		WithMemTableSize(memTable).
 		WithNumMemtables(2).
-		WithBlockCacheSize(16 << 20).
-		WithIndexCacheSize(8 << 20).
-		WithNumVersionsToKeep(1)
+		WithNumLevelZeroTables(4).
+		WithNumLevelZeroTablesStall(12).
+		WithNumCompactors(2).
+		WithValueThreshold(valueThreshold).
+		WithCompression(options.None).
+		WithBlockCacheSize(0).
+		WithIndexCacheSize(indexCacheSize).
+		WithNumVersionsToKeep(1).
+		// One writer (the engine, under the node's lock): no conflicts to detect.
+		WithDetectConflicts(false)
 	db, err := badger.Open(bopts)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
-	s := &Badger{db: db}
+	s := &Badger{db: db, log: opts.Logger, utxos: newUTXOCache(utxoCacheEntries)}
+	s.applied = sync.NewCond(&s.mu)
 	if err := s.checkSchema(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.recoverJournal(); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -91,6 +133,9 @@ func getValue(txn *badger.Txn, key []byte) ([]byte, error) {
 }
 
 func (s *Badger) get(key []byte) ([]byte, error) {
+	if err := s.failure(); err != nil {
+		return nil, err
+	}
 	var v []byte
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
@@ -103,6 +148,9 @@ func (s *Badger) get(key []byte) ([]byte, error) {
 // scan calls fn with each key (without copying) and value under prefix, in
 // key order.
 func (s *Badger) scan(prefix []byte, fn func(key, value []byte) error) error {
+	if err := s.failure(); err != nil {
+		return err
+	}
 	return s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 100})
 		defer it.Close()
@@ -145,24 +193,19 @@ func (s *Badger) Tip() (chain.Hash, error) {
 // PutBlock implements Store.
 func (s *Badger) PutBlock(rec BlockRecord, block []byte) error {
 	hash := rec.Header.Hash()
-	return s.update(func(txn *badger.Txn) error {
-		if err := txn.Set(hashKey(prefixBlock, hash), block); err != nil {
-			return err
-		}
-		return txn.Set(hashKey(prefixRecord, hash), encodeRecord(rec))
+	return s.write([]op{
+		{key: hashKey(prefixBlock, hash), value: block},
+		{key: hashKey(prefixRecord, hash), value: encodeRecord(rec)},
 	})
 }
 
 // PutRecords implements Store.
 func (s *Badger) PutRecords(recs []BlockRecord) error {
-	return s.update(func(txn *badger.Txn) error {
-		for _, r := range recs {
-			if err := txn.Set(hashKey(prefixRecord, r.Header.Hash()), encodeRecord(r)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	ops := make([]op, 0, len(recs))
+	for _, r := range recs {
+		ops = append(ops, op{key: hashKey(prefixRecord, r.Header.Hash()), value: encodeRecord(r)})
+	}
+	return s.write(ops)
 }
 
 // ForEachRecord implements Store.
@@ -192,6 +235,10 @@ func (s *Badger) Undo(hash chain.Hash) (*Undo, error) {
 
 // UTXO implements Store.
 func (s *Badger) UTXO(op chain.OutPoint) (UTXO, bool, error) {
+	cached, ok, gen := s.utxos.get(op)
+	if ok {
+		return cached, true, nil
+	}
 	v, err := s.get(utxoKey(op))
 	if errors.Is(err, ErrNotFound) {
 		return UTXO{}, false, nil
@@ -200,7 +247,11 @@ func (s *Badger) UTXO(op chain.OutPoint) (UTXO, bool, error) {
 		return UTXO{}, false, err
 	}
 	u, err := decodeUTXO(v)
-	return u, err == nil, err
+	if err != nil {
+		return u, false, err
+	}
+	s.utxos.fill(op, u, gen)
+	return u, true, nil
 }
 
 // ForEachUTXO implements Store.
@@ -271,62 +322,131 @@ func (s *Badger) TxLocation(txid chain.Hash) (TxLocation, bool, error) {
 
 // Apply implements Store.
 func (s *Badger) Apply(u *Update) error {
-	return s.update(func(txn *badger.Txn) error {
-		w := writer{txn: txn}
-		if u.Genesis != nil {
-			w.set(keyGenesis, u.Genesis[:])
+	s.utxos.begin()
+	if err := s.write(updateOps(u)); err != nil {
+		s.utxos.reset()
+		return err
+	}
+	s.utxos.apply(u)
+	return nil
+}
+
+// updateOps lists the writes of an update, in order.
+func updateOps(u *Update) []op {
+	n := 2 + 2*len(u.Records) + 2*len(u.Remove) + 2*len(u.Add) + 1 + len(u.AddHistory) + len(u.DeleteHistory) + len(u.AddTxs) + len(u.DeleteTxs)
+	ops := make([]op, 0, n)
+	set := func(key, value []byte) { ops = append(ops, op{key: key, value: value}) }
+	del := func(key []byte) { ops = append(ops, op{key: key, del: true}) }
+	if u.Genesis != nil {
+		set(keyGenesis, u.Genesis[:])
+	}
+	set(keyTip, u.Tip[:])
+	for i, r := range u.Records {
+		hash := r.Header.Hash()
+		set(hashKey(prefixRecord, hash), encodeRecord(r))
+		if i == 0 && u.Block != nil {
+			set(hashKey(prefixBlock, hash), u.Block)
 		}
-		w.set(keyTip, u.Tip[:])
-		for _, r := range u.Records {
-			w.set(hashKey(prefixRecord, r.Header.Hash()), encodeRecord(r))
+	}
+	for _, o := range u.Remove {
+		del(utxoKey(o.OutPoint))
+		del(addressKey(o.UTXO.Address, o.OutPoint))
+	}
+	for _, o := range u.Add {
+		v := appendUTXO(nil, o.UTXO)
+		set(utxoKey(o.OutPoint), v)
+		set(addressKey(o.UTXO.Address, o.OutPoint), v)
+	}
+	if u.PutUndo != nil {
+		set(hashKey(prefixUndo, u.PutUndo.Block), encodeUndo(u.PutUndo))
+	}
+	if u.DeleteUndo != nil {
+		del(hashKey(prefixUndo, *u.DeleteUndo))
+	}
+	for _, e := range u.DeleteHistory {
+		del(historyKey(e))
+	}
+	for _, e := range u.AddHistory {
+		set(historyKey(e), e.TxID[:])
+	}
+	for _, l := range u.DeleteTxs {
+		del(hashKey(prefixTx, l.TxID))
+	}
+	for _, l := range u.AddTxs {
+		set(hashKey(prefixTx, l.TxID), encodeTxLocation(l))
+	}
+	return ops
+}
+
+// op is one write: a key set to a value, or deleted.
+type op struct {
+	key, value []byte
+	del        bool
+}
+
+func (o *op) apply(txn *badger.Txn) error {
+	if o.del {
+		return txn.Delete(o.key)
+	}
+	return txn.Set(o.key, o.value)
+}
+
+// write applies ops atomically: in one Badger transaction when they fit in
+// one (every ordinary block does), else through the journal. A single
+// transaction is handed to Badger's writer without waiting (see Badger).
+func (s *Badger) write(ops []op) error {
+	if err := s.failure(); err != nil {
+		return err
+	}
+	txn := s.db.NewTransaction(true)
+	for i := range ops {
+		err := ops[i].apply(txn)
+		if errors.Is(err, badger.ErrTxnTooBig) {
+			txn.Discard()
+			if err := s.Flush(); err != nil {
+				return err
+			}
+			return s.writeJournaled(ops)
 		}
-		for _, o := range u.Remove {
-			w.delete(utxoKey(o.OutPoint))
-			w.delete(addressKey(o.UTXO.Address, o.OutPoint))
+		if err != nil {
+			txn.Discard()
+			return fmt.Errorf("store: write: %w", err)
 		}
-		for _, o := range u.Add {
-			v := appendUTXO(nil, o.UTXO)
-			w.set(utxoKey(o.OutPoint), v)
-			w.set(addressKey(o.UTXO.Address, o.OutPoint), v)
+	}
+	s.mu.Lock()
+	s.issued++
+	s.mu.Unlock()
+	txn.CommitWith(func(err error) {
+		s.mu.Lock()
+		if err != nil && s.failed == nil {
+			s.failed = fmt.Errorf("store: write: %w", err)
 		}
-		if u.PutUndo != nil {
-			w.set(hashKey(prefixUndo, u.PutUndo.Block), encodeUndo(u.PutUndo))
+		s.completed++
+		s.applied.Broadcast()
+		s.mu.Unlock()
+		if err != nil && s.log != nil {
+			s.log.Error("store_write_failed", "err", err)
 		}
-		if u.DeleteUndo != nil {
-			w.delete(hashKey(prefixUndo, *u.DeleteUndo))
-		}
-		for _, e := range u.DeleteHistory {
-			w.delete(historyKey(e))
-		}
-		for _, e := range u.AddHistory {
-			w.set(historyKey(e), e.TxID[:])
-		}
-		for _, l := range u.DeleteTxs {
-			w.delete(hashKey(prefixTx, l.TxID))
-		}
-		for _, l := range u.AddTxs {
-			w.set(hashKey(prefixTx, l.TxID), encodeTxLocation(l))
-		}
-		return w.err
 	})
+	return nil
 }
 
-// writer records the first error of a sequence of writes in one transaction.
-type writer struct {
-	txn *badger.Txn
-	err error
+// failure returns the first failure of a write that had already returned.
+func (s *Badger) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failed
 }
 
-func (w *writer) set(key, value []byte) {
-	if w.err == nil {
-		w.err = w.txn.Set(key, value)
+// Flush waits until every write made so far is applied, and reports a
+// failure of any of them.
+func (s *Badger) Flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for target := s.issued; s.completed < target; {
+		s.applied.Wait()
 	}
-}
-
-func (w *writer) delete(key []byte) {
-	if w.err == nil {
-		w.err = w.txn.Delete(key)
-	}
+	return s.failed
 }
 
 func (s *Badger) update(fn func(txn *badger.Txn) error) error {
@@ -338,10 +458,11 @@ func (s *Badger) update(fn func(txn *badger.Txn) error) error {
 
 // Close implements Store.
 func (s *Badger) Close() error {
+	ferr := s.Flush()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
-	return nil
+	return ferr
 }
 
 // badgerLogger forwards Badger's warnings and errors to slog; its chatter
@@ -349,7 +470,8 @@ func (s *Badger) Close() error {
 type badgerLogger struct{ log *slog.Logger }
 
 func (l badgerLogger) logf(level slog.Level, format string, args []any) {
-	if l.log != nil {
+	// Badger logs at debug level on every write: format only what is kept.
+	if l.log != nil && l.log.Enabled(context.Background(), level) {
 		l.log.Log(context.Background(), level, "badger", "detail", fmt.Sprintf(format, args...))
 	}
 }

@@ -195,6 +195,9 @@ func (m *Memory) Apply(u *Update) error {
 	for _, r := range u.Records {
 		m.records[r.Header.Hash()] = r
 	}
+	if u.Block != nil && len(u.Records) > 0 {
+		m.blocks[u.Records[0].Header.Hash()] = slices.Clone(u.Block)
+	}
 	for _, o := range u.Remove {
 		delete(m.utxos, o.OutPoint)
 		if set := m.byAddress[o.UTXO.Address]; set != nil {

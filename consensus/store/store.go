@@ -79,6 +79,10 @@ type Update struct {
 	Tip chain.Hash
 	// Records are block index entries to write (status changes).
 	Records []BlockRecord
+	// Block, when set, is the serialization of the block of Records[0],
+	// stored with the update (as PutBlock would) so that a block arriving
+	// and connecting is one write.
+	Block []byte
 	// Remove leaves the UTXO set (and the address index).
 	Remove []Output
 	// Add joins the UTXO set (and the address index).
@@ -100,6 +104,21 @@ type Update struct {
 type Undo struct {
 	Block chain.Hash
 	Spent []Output
+}
+
+// Flusher is implemented by stores whose writes may still be in progress
+// when Apply returns (each atomic all the same): Flush waits until every
+// write made so far is on disk, as far as a killed process is concerned.
+type Flusher interface {
+	Flush() error
+}
+
+// Flush flushes s if it is a Flusher.
+func Flush(s Store) error {
+	if f, ok := s.(Flusher); ok {
+		return f.Flush()
+	}
+	return nil
 }
 
 // Store is the chain state. Implementations apply each write atomically and
