@@ -115,7 +115,11 @@ func NewParams(g *chain.Genesis) (*Params, error) {
 func (p *Params) totalSupply() (int64, error) {
 	var total int64
 	for i, a := range p.Genesis.Alloc {
-		total += a.Amount
+		if a.Amount > maxMoneyCap-total { // checked before adding: the sum must not overflow
+			total = maxMoneyCap + 1
+		} else {
+			total += a.Amount
+		}
 		if total > maxMoneyCap {
 			return 0, fmt.Errorf("%w: field \"alloc[%d].amount\": allocations exceed %d units", chain.ErrGenesis, i, int64(maxMoneyCap))
 		}

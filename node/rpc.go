@@ -77,7 +77,12 @@ func startRPC(n *Node) (*rpcServer, error) {
 	s.http = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute, // a body trickled forever does not hold a connection
+		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
+	}
+	if host, _, _ := net.SplitHostPort(addr); !isLoopbackHost(host) {
+		n.log.Warn("rpc_not_loopback", "addr", ln.Addr().String())
 	}
 	go func() {
 		defer close(s.done)
@@ -88,17 +93,19 @@ func startRPC(n *Node) (*rpcServer, error) {
 	return s, nil
 }
 
+// isLoopbackHost reports whether an RPC host is "localhost" or a loopback IP.
+func isLoopbackHost(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
+}
+
 // checkRPCBind refuses to serve RPC beyond loopback unless asked to.
 func checkRPCBind(addr string, allowRemote bool) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("node: --rpc %q: want HOST:PORT: %w", addr, err)
 	}
-	if host == "localhost" {
-		return nil
-	}
-	ip := net.ParseIP(host)
-	if ip != nil && ip.IsLoopback() || allowRemote {
+	if isLoopbackHost(host) || allowRemote {
 		return nil
 	}
 	return fmt.Errorf("node: --rpc %q is not a loopback address; pass --rpc-allow-remote to serve RPC (cookie auth) beyond this machine", addr)

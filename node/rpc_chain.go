@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/consensus/store"
 	"github.com/devchain/devchain/rpcclient"
 )
 
@@ -25,6 +28,7 @@ func (s *rpcServer) methodTable() map[string]rpcMethod {
 		"invalidateblock":      s.invalidateBlock,
 		"reconsiderblock":      s.reconsiderBlock,
 		"verifychain":          s.verifyChain,
+		"gettxoutsetinfo":      s.getTxOutSetInfo,
 		"generatetoaddress":    s.generateToAddress,
 		"submitblock":          s.submitBlock,
 		"getblocktemplate":     s.getBlockTemplate,
@@ -59,9 +63,11 @@ func (s *rpcServer) getBlockchainInfo(_ context.Context, p *params) (any, error)
 	n := s.node
 	var tip consensus.BlockInfo
 	var headers uint32
+	var orphans int
 	n.withEngine(func(e *consensus.Engine) {
 		tip = e.Tip()
 		headers = e.BestHeaderHeight()
+		orphans = e.Orphans()
 	})
 	return map[string]any{
 		"chain":                n.params.ChainID,
@@ -78,6 +84,7 @@ func (s *rpcServer) getBlockchainInfo(_ context.Context, p *params) (any, error)
 		"verificationprogress": 1,
 		"initialblockdownload": false,
 		"warnings":             "",
+		"orphanblocks":         orphans,
 	}, nil
 }
 
@@ -285,4 +292,54 @@ func (s *rpcServer) verifyChain(_ context.Context, p *params) (any, error) {
 		return nil, err
 	}
 	return true, nil
+}
+
+// getTxOutSetInfo is Bitcoin Core's gettxoutsetinfo: a summary of the UTXO
+// set with a digest (hash_serialized) that two nodes with the same UTXO set
+// share, whatever order they learnt it in. The digest is SHA-256 over every
+// output in outpoint order: txid, index, amount, address, height, coinbase.
+func (s *rpcServer) getTxOutSetInfo(_ context.Context, p *params) (any, error) {
+	if err := p.arity(0, 1); err != nil {
+		return nil, err
+	}
+	var (
+		tip   consensus.BlockInfo
+		count int
+		total int64
+		txids = map[chain.Hash]struct{}{}
+		err   error
+	)
+	h := sha256.New()
+	var buf []byte
+	s.node.withEngine(func(e *consensus.Engine) {
+		tip = e.Tip()
+		err = e.ForEachUTXO(func(o store.Output) error {
+			count++
+			total += o.UTXO.Amount
+			txids[o.OutPoint.TxID] = struct{}{}
+			buf = append(buf[:0], o.OutPoint.TxID[:]...)
+			buf = binary.LittleEndian.AppendUint32(buf, o.OutPoint.Index)
+			buf = binary.LittleEndian.AppendUint64(buf, uint64(o.UTXO.Amount))
+			buf = append(buf, o.UTXO.Address[:]...)
+			buf = binary.LittleEndian.AppendUint32(buf, o.UTXO.Height)
+			if o.UTXO.Coinbase {
+				buf = append(buf, 1)
+			} else {
+				buf = append(buf, 0)
+			}
+			h.Write(buf)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"height":          tip.Height,
+		"bestblock":       tip.Hash,
+		"txouts":          count,
+		"transactions":    len(txids),
+		"total_amount":    coins(total),
+		"hash_serialized": hex.EncodeToString(h.Sum(nil)),
+	}, nil
 }

@@ -83,6 +83,9 @@ func (p *params) integer(i int, def int64) (int64, error) {
 	if !p.has(i) {
 		return def, nil
 	}
+	if t := bytes.TrimSpace(p.raw[i]); len(t) > 0 && t[0] == '"' {
+		return 0, p.typeError(i, "an integer") // json.Number would take "5"
+	}
 	var f json.Number
 	dec := json.NewDecoder(bytes.NewReader(p.raw[i]))
 	dec.UseNumber()

@@ -99,11 +99,17 @@ func (s *syncer) sources(primary peer.ID) []peer.ID {
 // fetchBatch downloads one batch from p; what p lacks is asked of primary.
 func (s *syncer) fetchBatch(ctx context.Context, p, primary peer.ID, batch []chain.Hash, out chan<- batchResult) {
 	blocks, err := s.host.requestBlocks(ctx, p, batch)
+	if p == primary && err == nil && len(blocks) < len(batch) {
+		s.host.undelivered(p, len(batch), len(blocks)) // limits.go
+	}
 	if p != primary && (err != nil || len(blocks) < len(batch)) {
 		if err != nil && errors.Is(err, ErrBadMessage) {
 			s.host.peers.misbehaved(p, pointsBadResponse, err.Error())
 		}
 		rest, rerr := s.host.requestBlocks(ctx, primary, batch[len(blocks):])
+		if rerr == nil && len(rest) < len(batch)-len(blocks) {
+			s.host.undelivered(primary, len(batch)-len(blocks), len(rest)) // limits.go
+		}
 		blocks, err, p = append(blocks, rest...), rerr, primary
 		if err != nil && len(blocks) > 0 {
 			err = nil // take what arrived; the next round asks again

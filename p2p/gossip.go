@@ -153,6 +153,10 @@ var ErrNetworkInactive = errors.New("p2p: network is not active")
 // PublishBlock gossips a block this node produced or was given.
 func (n *Host) PublishBlock(data []byte) error { return n.publish(n.blocks, data) }
 
+// TxTopicPeers returns how many peers are known on the transaction topic:
+// what is published now reaches them.
+func (n *Host) TxTopicPeers() int { return len(n.txs.ListPeers()) }
+
 // PublishTx gossips a transaction this node accepted from its user.
 func (n *Host) PublishTx(data []byte) error { return n.publish(n.txs, data) }
 

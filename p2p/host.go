@@ -104,6 +104,7 @@ type Host struct {
 	peers  *peerSet
 	sync   *syncer
 	dialer *dialer
+	limits *limiter
 	syncID protocol.ID
 
 	ctx    context.Context
@@ -163,6 +164,7 @@ func New(cfg Config) (*Host, error) {
 		log:    cfg.Logger,
 		host:   h,
 		gater:  g,
+		limits: newLimiter(cfg.Now),
 		ctx:    ctx,
 		cancel: cancel,
 		syncID: protocol.ID(fmt.Sprintf("/devchain/%s/%s/sync/1", cfg.Params.ChainID, shortHash(cfg.Params.GenesisHash))),
@@ -174,7 +176,7 @@ func New(cfg Config) (*Host, error) {
 		n.Close()
 		return nil, err
 	}
-	h.SetStreamHandler(n.syncID, n.serveSync)
+	h.SetStreamHandler(n.syncID, n.limitSync(n.serveSync))
 	if err := n.peers.watch(); err != nil {
 		n.Close()
 		return nil, err

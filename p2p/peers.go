@@ -72,6 +72,7 @@ func (s *peerSet) changed(e event.EvtPeerConnectednessChanged) {
 		_, known := s.peers[e.Peer]
 		delete(s.peers, e.Peer)
 		s.mu.Unlock()
+		s.host.limits.forget(e.Peer)
 		if known {
 			log.Info("peer_left", "peer", e.Peer)
 			s.host.dialer.disconnected(e.Peer)

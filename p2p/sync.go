@@ -26,9 +26,9 @@ const (
 
 // Misbehaviour points for sync.
 const (
-	pointsBadResponse = 50
+	pointsBadResponse = 100 // no honest peer sends one: banned at once (issue 6)
 	pointsWrongChain  = 100
-	pointsEmptyClaim  = 20
+	pointsEmptyClaim  = 100 // claims more work, sends no headers: a lie (issue 6)
 	pointsBadRequest  = 20
 )
 
@@ -49,6 +49,9 @@ func newSyncer(h *Host) *syncer {
 
 // trigger queues a sync with p.
 func (s *syncer) trigger(p peer.ID) {
+	if s.host.limits.coolingDown(p) {
+		return // it let a request time out: not asked again for a while (limits.go)
+	}
 	s.mu.Lock()
 	if !s.queued[p] {
 		s.queued[p] = true
@@ -243,14 +246,16 @@ func (n *Host) requestBlocks(ctx context.Context, p peer.ID, hashes []chain.Hash
 
 // request runs one request on a new stream to p and lets read consume the
 // answer.
-func (n *Host) request(ctx context.Context, p peer.ID, req []byte, read func(r *bufio.Reader) error) error {
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+func (n *Host) request(ctx context.Context, p peer.ID, req []byte, read func(r *bufio.Reader) error) (err error) {
+	timeout := requestTimeoutFor(req[0])
+	defer func() { n.requestDone(p, err) }() // limits.go: a peer that stalls is left alone for a while
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	s, err := n.host.NewStream(network.WithNoDial(ctx, "sync"), p, n.syncID)
 	if err != nil {
 		return fmt.Errorf("p2p: open sync stream to %s: %w", p, err)
 	}
-	_ = s.SetDeadline(time.Now().Add(requestTimeout))
+	_ = s.SetDeadline(time.Now().Add(timeout))
 	if err := writeFrame(s, req); err != nil {
 		s.Reset()
 		return fmt.Errorf("p2p: send request to %s: %w", p, err)

@@ -160,14 +160,35 @@ func writeFrame(w io.Writer, payload []byte) error {
 }
 
 // readFrame reads one frame of at most max bytes; io.EOF means the stream
-// ended cleanly before a frame.
+// ended cleanly before a frame. Only what the peer sent is ErrBadMessage
+// (an overlong length, a frame over max); a stream cut or reset midway
+// (a peer that crashed or went away) is a plain error that counts against
+// nobody.
 func readFrame(r *bufio.Reader, max int) ([]byte, error) {
-	n, err := binary.ReadUvarint(r)
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, io.EOF
+	var lenBuf [binary.MaxVarintLen64]byte
+	i := 0
+	for ; ; i++ {
+		b, err := r.ReadByte()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				if i == 0 {
+					return nil, io.EOF
+				}
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, fmt.Errorf("p2p: frame length: %w", err)
 		}
-		return nil, fmt.Errorf("%w: frame length: %v", ErrBadMessage, err)
+		lenBuf[i] = b
+		if b < 0x80 {
+			break
+		}
+		if i == len(lenBuf)-1 {
+			return nil, fmt.Errorf("%w: frame length: varint too long", ErrBadMessage)
+		}
+	}
+	n, k := binary.Uvarint(lenBuf[:i+1])
+	if k <= 0 {
+		return nil, fmt.Errorf("%w: frame length: varint overflows", ErrBadMessage)
 	}
 	if n > uint64(max) {
 		return nil, fmt.Errorf("%w: frame of %d bytes, limit %d", ErrBadMessage, n, max)

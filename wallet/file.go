@@ -113,9 +113,11 @@ func deriveKey(passphrase []byte, params *kdfParams) ([]byte, error) {
 		return nil, fmt.Errorf("%w: unknown key derivation %q", ErrCorrupt, params.Name)
 	}
 	// Bound the cost a tampered file could make us pay, and the shapes
-	// scrypt would refuse anyway.
+	// scrypt would refuse anyway. scrypt allocates 128·N·r bytes: at most
+	// 256 MiB (the default is 32 MiB).
 	if params.N < 2 || params.N&(params.N-1) != 0 || params.N > 1<<22 ||
-		params.R < 1 || params.P < 1 || params.R*params.P > 1<<10 {
+		params.R < 1 || params.P < 1 || params.R*params.P > 1<<10 ||
+		uint64(params.N)*uint64(params.R) > 1<<21 {
 		return nil, fmt.Errorf("%w: scrypt parameters n=%d r=%d p=%d out of range", ErrCorrupt, params.N, params.R, params.P)
 	}
 	salt, err := hex.DecodeString(params.Salt)

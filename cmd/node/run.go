@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/consensus/store"
 	"github.com/devchain/devchain/node"
 )
 
@@ -78,6 +79,10 @@ func runNode(args []string, stderr io.Writer) int {
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "node run: %v\n", err)
+		if errors.Is(err, store.ErrCorrupt) {
+			fmt.Fprintf(stderr, "node run: the chain store %s is damaged: restore it from a backup, or move it away and the node syncs the chain again from its peers\n",
+				filepath.Join(*datadir, "chain"))
+		}
 		return 1
 	}
 	signals := make(chan os.Signal, 1)
