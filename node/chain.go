@@ -7,6 +7,7 @@ import (
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/consensus/store"
 	"github.com/devchain/devchain/mempool"
 	"github.com/devchain/devchain/miner"
 	"github.com/devchain/devchain/p2p"
@@ -33,9 +34,20 @@ func (n *Node) processBlock(b *chain.Block, from origin) (*consensus.Result, err
 		}
 		return res, err
 	}
-	if from == fromLocal && (res.Status == consensus.StatusMainChain || res.Status == consensus.StatusSideChain) {
+	// With no peer connected there is nobody to tell: a peer that connects
+	// later syncs the block (status handshake), so the gossip is skipped.
+	if from == fromLocal && (res.Status == consensus.StatusMainChain || res.Status == consensus.StatusSideChain) && n.host.ConnectionCount() > 0 {
 		if perr := n.host.PublishBlock(b.Serialize()); perr != nil {
 			n.log.Warn("publish_failed", "hash", res.Hash, "err", perr)
+		}
+	}
+	if from == fromLocal {
+		// The store applies its writes while the node goes on (here: the
+		// mempool update and the gossip above); a block made here or handed
+		// over RPC is on disk before the caller hears it was accepted.
+		if err := store.Flush(n.store); err != nil {
+			n.log.Error("block_not_stored", "hash", b.Hash(), "err", err)
+			return res, err
 		}
 	}
 	return res, nil
@@ -96,6 +108,11 @@ func (n *Node) acceptTx(tx *chain.Transaction, from origin) ([]*mempool.Entry, e
 	if err != nil {
 		return nil, err
 	}
+	accepted := make([]*chain.Transaction, len(entries))
+	for i, e := range entries {
+		accepted[i] = e.Tx
+	}
+	n.recordAccepted(accepted, from) // mempoolfile.go: on disk before anyone hears of it
 	for i, e := range entries {
 		if i == 0 && from == fromPeer {
 			continue // gossip relays it
@@ -162,8 +179,22 @@ func (n *Node) HaveBlock(hash chain.Hash) bool {
 	return n.engine.HaveBlock(hash)
 }
 
+// maxOrphanBlockBytes bounds the blocks from peers that wait in the
+// engine's orphan pool (100 blocks) for their parent: a larger block whose
+// parent is unknown is not kept, and the sync that its verdict triggers
+// fetches it with its ancestors. A peer can thus make the node hold at most
+// 100 × 64 KiB of orphans, not 100 × max_block_bytes.
+const maxOrphanBlockBytes = 64 << 10
+
 // SubmitBlock implements p2p.Chain: a block from a peer.
 func (n *Node) SubmitBlock(b *chain.Block, from peer.ID) (p2p.Verdict, error) {
+	if b.SerializeSize() > maxOrphanBlockBytes {
+		known := false
+		n.withEngine(func(e *consensus.Engine) { _, known = e.BlockInfo(b.Header.PrevBlock) })
+		if !known {
+			return p2p.VerdictOrphan, nil
+		}
+	}
 	res, err := n.processBlock(b, fromPeer)
 	v := blockVerdict(res, err)
 	if v == p2p.VerdictInvalid {

@@ -3,15 +3,16 @@ package node
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/consensus/sigverify"
 	"github.com/devchain/devchain/consensus/store"
 	"github.com/devchain/devchain/mempool"
 	"github.com/devchain/devchain/miner"
@@ -62,6 +63,14 @@ type Node struct {
 	engine *consensus.Engine
 	pool   *mempool.Pool
 
+	// sigs verifies signatures on every core for the engine and the
+	// mempool; sigCache carries the mempool's verified signatures to the
+	// engine.
+	sigs     *sigverify.Pool
+	sigCache *sigverify.Cache
+
+	mp mempoolState // mempoolfile.go: the mempool survives a crash
+
 	host  *p2p.Host
 	miner *miner.Miner
 	payTo chain.Address
@@ -79,7 +88,7 @@ func New(cfg Config) (n *Node, err error) {
 		return nil, errors.New("node: no chain parameters")
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -96,6 +105,8 @@ func New(cfg Config) (n *Node, err error) {
 		params:        cfg.Params,
 		now:           cfg.Now,
 		stopRequested: make(chan struct{}),
+		sigs:          sigverify.NewPool(0),
+		sigCache:      sigverify.NewCache(0),
 	}
 	if cfg.MinerAddress != "" {
 		if n.payTo, err = chain.DecodeAddress(cfg.MinerAddress, cfg.Params.AddressPrefix); err != nil {
@@ -104,15 +115,24 @@ func New(cfg Config) (n *Node, err error) {
 	} else if cfg.Mine {
 		return nil, errors.New("node: --mine needs --miner-address")
 	}
+	// The returns below set n to nil: close what was opened through a copy.
+	opened := n
 	defer func() {
 		if err != nil {
-			n.Close()
+			opened.Close()
 		}
 	}()
 	if err := n.openChain(); err != nil {
 		return nil, err
 	}
-	n.pool = mempool.New(mempool.Config{Params: cfg.Params, MaxBytes: cfg.MempoolBytes, Logger: cfg.Logger})
+	// Loading the block index allocates about twice what it keeps: hand
+	// the garbage back to the system now rather than carry it while idle.
+	debug.FreeOSMemory()
+	n.pool = mempool.New(mempool.Config{Params: cfg.Params, MaxBytes: cfg.MempoolBytes, Logger: cfg.Logger,
+		SigCache: n.sigCache, SigVerifier: n.sigs})
+	if err := n.restoreMempool(); err != nil {
+		return nil, err
+	}
 	n.miner = miner.New(miner.Config{Source: minerSource{n}, PayTo: n.payTo, Threads: cfg.MineThreads, Logger: cfg.Logger})
 	n.host, err = p2p.New(p2p.Config{
 		Params:         cfg.Params,
@@ -132,6 +152,7 @@ func New(cfg Config) (n *Node, err error) {
 			return nil, err
 		}
 	}
+	n.startMempoolUpkeep()
 	if cfg.Mine {
 		n.miner.Start()
 	}
@@ -150,7 +171,13 @@ func (n *Node) openChain() error {
 		return err
 	}
 	n.store = s
-	n.engine, err = consensus.New(consensus.Config{Params: n.params, Store: s, Logger: n.log})
+	// A damaged datadir is refused here, with the key at fault, rather
+	// than failing (or answering wrong) later.
+	if err := s.Check(); err != nil {
+		return fmt.Errorf("node: datadir %s: %w", n.cfg.DataDir, err)
+	}
+	n.engine, err = consensus.New(consensus.Config{Params: n.params, Store: s, Logger: n.log,
+		SigVerifier: n.sigs, SigCache: n.sigCache})
 	return err
 }
 
@@ -173,6 +200,7 @@ func (n *Node) Close() error {
 		if n.miner != nil {
 			n.miner.Stop()
 		}
+		n.stopMempoolUpkeep()
 		if n.host != nil {
 			errs = append(errs, n.host.Close())
 		}
@@ -181,6 +209,7 @@ func (n *Node) Close() error {
 			errs = append(errs, n.store.Close())
 			n.mu.Unlock()
 		}
+		n.sigs.Close()
 		n.closeErr = errors.Join(errs...)
 		n.log.Info("node_stopped")
 	})

@@ -18,7 +18,7 @@ const usage = `usage:
            [--mdns=BOOL] [--mine] [--miner-address ADDR] [--mine-threads N] [--log-level LEVEL]
   node rpc [--datadir DIR | --rpc-url URL --rpc-cookie FILE] METHOD [PARAMS...]
   node devnet [--nodes 3] [--dir ./devnet] [--miners 1]
-  node bench [--quick] [--json FILE]
+  node bench [--quick] [--json FILE] [--svg FILE] [--btcd PATH] (node bench --help for more)
 `
 
 func main() {
@@ -47,9 +47,4 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "node: unknown command %q\n%s", cmd, usage)
 	return 2
-}
-
-func runBench(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "node bench: not yet available")
-	return 1
 }
