@@ -99,18 +99,26 @@ type SyncReport struct {
 	// Confirmed are pending transactions now in a block of the node's
 	// active chain; the wallet stops tracking them.
 	Confirmed []chain.Hash
-	// Vanished are pending transactions neither in the node's mempool nor
-	// in its active chain (evicted, conflicted, or lost in a restart): the
-	// outputs they spent are the wallet's to spend again.
+	// Vanished are pending transactions the node no longer knows and
+	// refuses to take back (their inputs were spent by another
+	// transaction, or the transaction became invalid): the outputs they
+	// spent are the wallet's to spend again.
 	Vanished []chain.Hash
+	// Rebroadcast are pending transactions the node did not know (sent
+	// through another node and not relayed yet, evicted, lost in a restart)
+	// and took back when the wallet submitted them again: still pending.
+	Rebroadcast []chain.Hash
 	// Pending are those still in the node's mempool.
 	Pending []chain.Hash
 }
 
 // Sync checks the node's chain (CheckChain) and refreshes the record of
 // pending spends: each pending transaction is looked up with
-// getrawtransaction; confirmed and vanished ones are dropped from the
-// record and the file saved.
+// getrawtransaction. One the node does not know is submitted again, as
+// Bitcoin Core's wallet rebroadcasts: it may simply not have reached this
+// node yet, and forgetting it would let the wallet spend its coins twice.
+// Confirmed transactions, and those the node refuses to take back, are
+// dropped from the record and the file saved.
 func Sync(ctx context.Context, c Caller, w *Wallet) (*SyncReport, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -134,7 +142,18 @@ func (w *Wallet) sync(ctx context.Context, c Caller) (*SyncReport, error) {
 		err = c.Call(ctx, "getrawtransaction", []any{p.TxID, true}, &tx)
 		switch {
 		case rpcCode(err) == rpcclient.CodeInvalidAddress:
-			report.Vanished = append(report.Vanished, txid)
+			switch outcome, err := rebroadcast(ctx, c, p); {
+			case err != nil:
+				return nil, err
+			case outcome == stillPending:
+				report.Rebroadcast = append(report.Rebroadcast, txid)
+				report.Pending = append(report.Pending, txid)
+				keep = append(keep, p)
+			case outcome == nowConfirmed:
+				report.Confirmed = append(report.Confirmed, txid)
+			default:
+				report.Vanished = append(report.Vanished, txid)
+			}
 		case err != nil:
 			return nil, fmt.Errorf("getrawtransaction %s: %w", p.TxID, err)
 		case tx.Confirmations >= 1:
@@ -157,6 +176,35 @@ func (w *Wallet) sync(ctx context.Context, c Caller) (*SyncReport, error) {
 		return nil, err
 	}
 	return report, nil
+}
+
+// rebroadcastOutcome is what submitting a pending transaction again found.
+type rebroadcastOutcome int
+
+const (
+	stillPending rebroadcastOutcome = iota
+	nowConfirmed
+	refused
+)
+
+// rebroadcast submits a pending transaction the node does not know. A
+// refusal for its fee or a full mempool keeps it pending (another node may
+// hold it); any other refusal (a conflict, spent or missing inputs) means
+// it will not confirm.
+func rebroadcast(ctx context.Context, c Caller, p pendingRecord) (rebroadcastOutcome, error) {
+	err := c.Call(ctx, "sendrawtransaction", []any{p.Hex}, nil)
+	var e *rpcclient.Error
+	switch {
+	case err == nil:
+		return stillPending, nil
+	case !errors.As(err, &e):
+		return 0, fmt.Errorf("sendrawtransaction %s: %w", p.TxID, err)
+	case e.Code == rpcclient.CodeVerifyInChain:
+		return nowConfirmed, nil
+	case e.Code == rpcclient.CodeVerifyRejected && (strings.Contains(e.Message, "fee") || strings.Contains(e.Message, "full")):
+		return stillPending, nil
+	}
+	return refused, nil
 }
 
 // rpcCode returns the JSON-RPC error code of err, or 0.

@@ -171,12 +171,13 @@ func TestPendingSpendsNotReused(t *testing.T) {
 	}
 }
 
-// A pending transaction that vanishes from the node is forgotten, and its
-// coins are spent again.
-func TestVanishedPendingReleased(t *testing.T) {
+// A pending transaction the node does not know (not relayed to it yet, or
+// lost in a restart) is submitted again and stays pending; its coins are
+// not spent twice.
+func TestUnknownPendingRebroadcast(t *testing.T) {
 	ctx := context.Background()
 	node, client, w, first := setup(t)
-	funding := node.Fund(t, first, 10*coin)
+	node.Fund(t, first, 10*coin)
 	to := otherAddress(t, "dev")
 	r1, err := wallet.Send(ctx, client, w, to, coin, 2)
 	if err != nil {
@@ -187,9 +188,35 @@ func TestVanishedPendingReleased(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !slices.Equal(report.Rebroadcast, []chain.Hash{r1.TxID}) || len(report.Vanished) != 0 || len(w.Pending()) != 1 {
+		t.Fatalf("report %+v, pending %v", report, w.Pending())
+	}
+	if !slices.Contains(node.Mempool(), r1.TxID) {
+		t.Fatal("the rebroadcast transaction is not in the node's mempool")
+	}
+}
+
+// A pending transaction that the node neither knows nor takes back (its
+// coins were spent otherwise) is forgotten, and its coins are spent again.
+func TestVanishedPendingReleased(t *testing.T) {
+	ctx := context.Background()
+	node, client, w, first := setup(t)
+	funding := node.Fund(t, first, 10*coin)
+	to := otherAddress(t, "dev")
+	r1, err := wallet.Send(ctx, client, w, to, coin, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	node.DropMempool()
+	node.FailSends(&rpcclient.Error{Code: rpcclient.CodeVerifyRejected, Message: "txn-mempool-conflict"})
+	report, err := wallet.Sync(ctx, client, w)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !slices.Equal(report.Vanished, []chain.Hash{r1.TxID}) || len(w.Pending()) != 0 {
 		t.Fatalf("report %+v, pending %v", report, w.Pending())
 	}
+	node.FailSends(nil)
 	r2, err := wallet.Send(ctx, client, w, to, 2*coin, 2)
 	if err != nil {
 		t.Fatal(err)
