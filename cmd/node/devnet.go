@@ -244,27 +244,16 @@ func (d *devnet) start(miners int) error {
 
 // waitRPC waits for a node's RPC and returns a client and its peer address.
 func waitRPC(datadir string, exited chan struct{}) (*rpcclient.Client, string, error) {
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		c, err := rpcclient.FromDatadir(datadir)
-		if err == nil {
-			var info struct {
-				LocalAddresses []string `json:"localaddresses"`
-			}
-			if err = c.Call(context.Background(), "getnetworkinfo", nil, &info); err == nil && len(info.LocalAddresses) > 0 {
-				return c, info.LocalAddresses[0], nil
-			}
-		}
-		select {
-		case <-exited:
-			return nil, "", errors.New("node exited at start")
-		default:
-		}
-		if time.Now().After(deadline) {
-			return nil, "", fmt.Errorf("no RPC answer: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, id, err := rpcclient.AwaitNode(ctx, datadir, exited)
+	if errors.Is(err, rpcclient.ErrNodeExited) {
+		return nil, "", errors.New("node exited at start")
 	}
+	if err != nil {
+		return nil, "", err
+	}
+	return c, id.LocalAddresses[0], nil
 }
 
 // printTable prints the nodes and the commands to try.

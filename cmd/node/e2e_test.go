@@ -27,26 +27,29 @@ func writeTestGenesis(t *testing.T) string {
 }
 
 // TestTwoProcessesAgree builds the binaries, starts two `node run`
-// processes, mines on each through RPC and checks that their tips agree.
+// processes, mines on each through RPC, checks that their tips agree, and
+// stops both with the stop RPC.
 func TestTwoProcessesAgree(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs binaries")
 	}
 	genesis := writeTestGenesis(t)
-	a := e2e.StartNode(t, t.TempDir(), "--genesis", genesis)
-	b := e2e.StartNode(t, t.TempDir(), "--genesis", genesis, "--peer", a.P2PAddr)
+	a := e2e.StartProc(t, e2e.ProcConfig{Dir: t.TempDir(), Genesis: genesis})
+	b := e2e.StartProc(t, e2e.ProcConfig{Dir: t.TempDir(), Genesis: genesis, Peers: []string{a.Addr()}})
 	addr := consensustest.Address("miner").Encode("test")
 
-	a.Call("generatetoaddress", 10, addr)
+	a.Must(nil, "generatetoaddress", 10, addr)
 	e2e.WaitFor(t, 20*time.Second, "b to follow a", func() bool { return a.BestHash() == b.BestHash() })
-	b.Call("generatetoaddress", 5, addr)
+	b.Must(nil, "generatetoaddress", 5, addr)
 	e2e.WaitFor(t, 20*time.Second, "a to follow b", func() bool { return a.BestHash() == b.BestHash() })
 
-	var count int
-	a.CallInto(&count, "getblockcount")
-	if count != 15 {
-		t.Fatalf("height %d, want 15", count)
+	if height := a.Height(); height != 15 {
+		t.Fatalf("height %d, want 15", height)
 	}
-	a.Stop()
-	b.Stop()
+	for _, p := range []*e2e.Proc{a, b} {
+		p.Must(nil, "stop")
+		if code, exited := p.Wait(30 * time.Second); !exited || code != 0 {
+			t.Fatalf("node in %s: exited %v with status %d after stop\n%s", p.Dir(), exited, code, p.Tail(20))
+		}
+	}
 }

@@ -67,32 +67,21 @@ func launch(ctx context.Context, exe, dir, name string, args []string) (*node, e
 		cmd.Wait()
 		close(n.done)
 	}()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		c, err := rpcclient.FromDatadir(dir)
-		if err == nil {
-			var info struct {
-				LocalAddresses []string `json:"localaddresses"`
-			}
-			if err = c.Call(ctx, "getnetworkinfo", nil, &info); err == nil && len(info.LocalAddresses) > 0 {
-				n.rpc, n.p2pAddr = c, info.LocalAddresses[0]
-				return n, nil
-			}
-		}
-		select {
-		case <-n.done:
-			return nil, fmt.Errorf("%s exited at start (%s); log in %s", name, cmd.ProcessState, filepath.Join(dir, "node.log"))
-		case <-ctx.Done():
-			n.stop()
+	waitCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	c, id, err := rpcclient.AwaitNode(waitCtx, dir, n.done)
+	switch {
+	case errors.Is(err, rpcclient.ErrNodeExited):
+		return nil, fmt.Errorf("%s exited at start (%s); log in %s", name, cmd.ProcessState, filepath.Join(dir, "node.log"))
+	case err != nil:
+		n.stop()
+		if ctx.Err() != nil {
 			return nil, ctx.Err()
-		default:
 		}
-		if time.Now().After(deadline) {
-			n.stop()
-			return nil, fmt.Errorf("%s: RPC not up after 60 s: %v", name, err)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return nil, fmt.Errorf("%s: RPC not up after 60 s: %v", name, err)
 	}
+	n.rpc, n.p2pAddr = c, id.LocalAddresses[0]
+	return n, nil
 }
 
 func (n *node) call(ctx context.Context, result any, method string, params ...any) error {

@@ -5,8 +5,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -16,8 +14,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/devchain/devchain/rpcclient"
 )
 
 var (
@@ -58,138 +54,6 @@ func moduleRoot() (string, error) {
 		return "", fmt.Errorf("go env GOMOD: %w", err)
 	}
 	return filepath.Dir(string(bytes.TrimSpace(out))), nil
-}
-
-// Node is a `node run` process.
-type Node struct {
-	t       testing.TB
-	Dir     string
-	cmd     *exec.Cmd
-	log     *bytes.Buffer
-	done    chan struct{}
-	RPC     *rpcclient.Client
-	PeerID  string
-	P2PAddr string
-}
-
-// StartNode runs `node run --datadir dir` with extra arguments, waits for
-// its RPC to answer and learns its peer address.
-func StartNode(t testing.TB, dir string, args ...string) *Node {
-	t.Helper()
-	bin := filepath.Join(Binaries(t), "node")
-	os.Remove(filepath.Join(dir, rpcclient.URLFile))
-	full := append([]string{"run", "--datadir", dir, "--mdns=false"}, args...)
-	cmd := exec.Command(bin, full...)
-	var log bytes.Buffer
-	cmd.Stdout = &lockedWriter{buf: &log}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	n := &Node{t: t, Dir: dir, cmd: cmd, log: &log, done: make(chan struct{})}
-	go func() {
-		cmd.Wait()
-		close(n.done)
-	}()
-	t.Cleanup(func() { n.Kill() })
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := rpcclient.FromDatadir(dir)
-		if err == nil {
-			var info struct {
-				PeerID         string   `json:"peerid"`
-				LocalAddresses []string `json:"localaddresses"`
-			}
-			if err = c.Call(context.Background(), "getnetworkinfo", nil, &info); err == nil {
-				n.RPC, n.PeerID = c, info.PeerID
-				if len(info.LocalAddresses) > 0 {
-					n.P2PAddr = info.LocalAddresses[0]
-				}
-				return n
-			}
-		}
-		select {
-		case <-n.done:
-			t.Fatalf("node in %s exited: %s\n%s", dir, n.cmd.ProcessState, n.Log())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("node in %s did not answer RPC: %v\n%s", dir, err, n.Log())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// Log returns what the process printed so far.
-func (n *Node) Log() string {
-	lw := n.cmd.Stdout.(*lockedWriter)
-	lw.mu.Lock()
-	defer lw.mu.Unlock()
-	return n.log.String()
-}
-
-// Call invokes an RPC method and fails the test on error.
-func (n *Node) Call(method string, params ...any) json.RawMessage {
-	n.t.Helper()
-	raw, err := n.RPC.CallRaw(context.Background(), method, params)
-	if err != nil {
-		n.t.Fatalf("%s %v: %v", method, params, err)
-	}
-	return raw
-}
-
-// CallInto invokes an RPC method and decodes its result.
-func (n *Node) CallInto(result any, method string, params ...any) {
-	n.t.Helper()
-	if err := json.Unmarshal(n.Call(method, params...), result); err != nil {
-		n.t.Fatalf("%s: decode: %v", method, err)
-	}
-}
-
-// BestHash returns the node's tip hash.
-func (n *Node) BestHash() string {
-	n.t.Helper()
-	var h string
-	n.CallInto(&h, "getbestblockhash")
-	return h
-}
-
-// Stop asks the node to stop over RPC and waits for the process to exit.
-func (n *Node) Stop() {
-	n.t.Helper()
-	n.Call("stop")
-	n.Wait(30 * time.Second)
-}
-
-// Wait waits for the process to exit.
-func (n *Node) Wait(timeout time.Duration) {
-	n.t.Helper()
-	select {
-	case <-n.done:
-	case <-time.After(timeout):
-		n.t.Fatalf("node in %s did not exit\n%s", n.Dir, n.Log())
-	}
-}
-
-// Kill sends SIGKILL (no clean shutdown) and waits for the exit.
-func (n *Node) Kill() {
-	select {
-	case <-n.done:
-		return
-	default:
-	}
-	n.cmd.Process.Kill()
-	<-n.done
-}
-
-// Exited reports whether the process has ended.
-func (n *Node) Exited() bool {
-	select {
-	case <-n.done:
-		return true
-	default:
-		return false
-	}
 }
 
 // WaitFor polls cond until it holds or the deadline passes.

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -150,35 +149,19 @@ func (p *Proc) TryStart() error {
 	p.cmd, p.done, p.client = cmd, done, nil
 	p.Starts++
 	p.mu.Unlock()
-	deadline := time.Now().Add(p.cfg.StartTimeout)
-	var lastErr error
-	for {
-		c, err := rpcclient.FromDatadir(p.cfg.Dir)
-		if err == nil {
-			var info struct {
-				PeerID string `json:"peerid"`
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			err = c.Call(ctx, "getnetworkinfo", nil, &info)
-			cancel()
-			if err == nil {
-				p.mu.Lock()
-				p.client, p.PeerID = c, info.PeerID
-				p.mu.Unlock()
-				return nil
-			}
-		}
-		lastErr = err
-		select {
-		case <-done:
-			return fmt.Errorf("e2e: node in %s exited at start: %s", p.cfg.Dir, cmd.ProcessState)
-		default:
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("e2e: node in %s did not answer RPC within %v: %v", p.cfg.Dir, p.cfg.StartTimeout, lastErr)
-		}
-		time.Sleep(10 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.StartTimeout)
+	defer cancel()
+	c, id, err := rpcclient.AwaitNode(ctx, p.cfg.Dir, done)
+	switch {
+	case errors.Is(err, rpcclient.ErrNodeExited):
+		return fmt.Errorf("e2e: node in %s exited at start: %s", p.cfg.Dir, cmd.ProcessState)
+	case err != nil:
+		return fmt.Errorf("e2e: %w", err)
 	}
+	p.mu.Lock()
+	p.client, p.PeerID = c, id.PeerID
+	p.mu.Unlock()
+	return nil
 }
 
 // Running reports whether the process is alive.
@@ -358,23 +341,4 @@ func PanicIn(log string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// RawCall posts one JSON-RPC call and returns the decoded error code (0
-// when the call succeeded); for tests that look at codes.
-func RawCall(c *rpcclient.Client, method string, params ...any) (json.RawMessage, int, error) {
-	if params == nil {
-		params = []any{}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	raw, err := c.CallRaw(ctx, method, params)
-	if err != nil {
-		var e *rpcclient.Error
-		if errors.As(err, &e) {
-			return nil, e.Code, err
-		}
-		return nil, 0, err
-	}
-	return raw, 0, nil
 }
