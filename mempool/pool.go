@@ -291,12 +291,7 @@ func (p *Pool) HasOrphan(txid chain.Hash) bool {
 func (p *Pool) Entries() []*Entry {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	es := make([]*txEntry, 0, len(p.entries))
-	for _, e := range p.entries {
-		es = append(es, e)
-	}
-	slices.SortFunc(es, cmpSeq)
-	return snapshots(es)
+	return snapshots(p.inArrivalOrder())
 }
 
 // TxIDs returns the txids of the pool transactions in arrival order
@@ -304,16 +299,23 @@ func (p *Pool) Entries() []*Entry {
 func (p *Pool) TxIDs() []chain.Hash {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	es := make([]*txEntry, 0, len(p.entries))
-	for _, e := range p.entries {
-		es = append(es, e)
-	}
-	slices.SortFunc(es, cmpSeq)
+	es := p.inArrivalOrder()
 	ids := make([]chain.Hash, len(es))
 	for i, e := range es {
 		ids[i] = e.txid
 	}
 	return ids
+}
+
+// inArrivalOrder returns the pool's entries, oldest first. The caller holds
+// p.mu.
+func (p *Pool) inArrivalOrder() []*txEntry {
+	es := make([]*txEntry, 0, len(p.entries))
+	for _, e := range p.entries {
+		es = append(es, e)
+	}
+	slices.SortFunc(es, cmpSeq)
+	return es
 }
 
 // SpentBy returns the pool transaction that spends op.

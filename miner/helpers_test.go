@@ -12,6 +12,7 @@ import (
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/consensus/consensustest"
 )
 
 // Bits used by the tests.
@@ -21,24 +22,13 @@ const (
 	hardBits   = 0x03000001 // target 1: no hash meets it in practice
 )
 
-// testGenesis is the devnet's parameters (5 s blocks, retarget every 20
-// blocks, maturity 10, halving every 150 blocks) on a chain of its own.
+// testGenesis is the harness chain (5 s blocks, retarget every 20 blocks,
+// maturity 10, halving every 150 blocks) under a chain id of its own and
+// without allocations.
 func testGenesis() *chain.Genesis {
-	return &chain.Genesis{
-		ChainID:                "minertest",
-		AddressPrefix:          "test",
-		Timestamp:              1767225600,
-		Bits:                   devnetBits,
-		PowLimitBits:           devnetBits,
-		TargetSpacingSeconds:   5,
-		RetargetIntervalBlocks: 20,
-		MaxAdjustFactor:        4,
-		InitialSubsidy:         50 * chain.UnitsPerCoin,
-		HalvingIntervalBlocks:  150,
-		CoinbaseMaturity:       10,
-		MaxBlockBytes:          1_000_000,
-		MaxFutureBlockSeconds:  7200,
-	}
+	g := consensustest.TestGenesis()
+	g.ChainID, g.Alloc = "minertest", nil
+	return g
 }
 
 func testParams(t testing.TB) *consensus.Params {

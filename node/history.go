@@ -92,9 +92,9 @@ func (s *rpcServer) getAddressHistory(_ context.Context, p *params) (any, error)
 	n := s.node
 	out := []historyEntry{}
 	for _, a := range addrStrings {
-		addr, err := chain.DecodeAddress(a, n.params.AddressPrefix)
+		addr, err := decodeAddress(a, n.params.AddressPrefix)
 		if err != nil {
-			return nil, errorf(rpcclient.CodeInvalidAddress, "Invalid address: %v", err)
+			return nil, err
 		}
 		entries, err := n.addressHistory(addr, a)
 		if err != nil {

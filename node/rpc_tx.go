@@ -342,9 +342,9 @@ func (s *rpcServer) listUnspent(_ context.Context, p *params) (any, error) {
 	n := s.node
 	addrs := map[chain.Address]bool{}
 	for _, a := range addrStrings {
-		addr, err := chain.DecodeAddress(a, n.params.AddressPrefix)
+		addr, err := decodeAddress(a, n.params.AddressPrefix)
 		if err != nil {
-			return nil, errorf(rpcclient.CodeInvalidAddress, "Invalid address: %v", err)
+			return nil, err
 		}
 		if addrs[addr] {
 			return nil, errorf(rpcclient.CodeInvalidParam, "Invalid parameter, duplicated address: %s", a)

@@ -175,6 +175,12 @@ func (p *params) address(i int, prefix string) (chain.Address, error) {
 	if err != nil {
 		return chain.Address{}, err
 	}
+	return decodeAddress(s, prefix)
+}
+
+// decodeAddress parses an address given to a method, answering Core's -5
+// when it is not one of this chain's.
+func decodeAddress(s, prefix string) (chain.Address, error) {
 	addr, err := chain.DecodeAddress(s, prefix)
 	if err != nil {
 		return chain.Address{}, errorf(rpcclient.CodeInvalidAddress, "Invalid address: %v", err)

@@ -449,13 +449,6 @@ func (s *Badger) Flush() error {
 	return s.failed
 }
 
-func (s *Badger) update(fn func(txn *badger.Txn) error) error {
-	if err := s.db.Update(fn); err != nil {
-		return fmt.Errorf("store: write: %w", err)
-	}
-	return nil
-}
-
 // Close implements Store.
 func (s *Badger) Close() error {
 	ferr := s.Flush()
