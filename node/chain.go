@@ -238,8 +238,9 @@ func (n *Node) Template(payTo chain.Address) (*chain.Block, error) {
 	}), nil
 }
 
-// SubmitBlock (miner.Source) is implemented by submitMined; the miner is
-// given an adapter so that the p2p.Chain SubmitBlock keeps its signature.
+// minerSource is the node as the miner's Source: its SubmitBlock takes a
+// block of local origin (gossiped once accepted), while the node's own
+// SubmitBlock is p2p.Chain's, for blocks from a peer.
 type minerSource struct{ n *Node }
 
 func (s minerSource) Template(payTo chain.Address) (*chain.Block, error) { return s.n.Template(payTo) }
