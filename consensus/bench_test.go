@@ -12,7 +12,7 @@ import (
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
 	"github.com/devchain/devchain/consensus/consensustest"
-	"github.com/devchain/devchain/consensus/store"
+	"github.com/devchain/devchain/consensus/store/badgerstore"
 )
 
 // benchAlloc is the amount of each output the benchmarks spend.
@@ -61,7 +61,7 @@ func prepareConnect(b *testing.B, txs, n int) ([]*chain.Block, *consensus.Engine
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := store.OpenBadger(b.TempDir(), store.BadgerOptions{MaxBlockBytes: p.MaxBlockBytes})
+	s, err := badgerstore.Open(b.TempDir(), badgerstore.Options{MaxBlockBytes: p.MaxBlockBytes})
 	if err != nil {
 		b.Fatal(err)
 	}

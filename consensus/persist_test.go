@@ -9,6 +9,7 @@ import (
 	"github.com/devchain/devchain/consensus"
 	"github.com/devchain/devchain/consensus/consensustest"
 	"github.com/devchain/devchain/consensus/store"
+	"github.com/devchain/devchain/consensus/store/badgerstore"
 )
 
 // chainState is what a restart must keep: the tip, the chain tips and the
@@ -32,7 +33,7 @@ func readChainState(t *testing.T, e *consensus.Engine, s store.Store) chainState
 
 func openBadgerEngine(t *testing.T, dir string, p *consensus.Params) (store.Store, *consensus.Engine, error) {
 	t.Helper()
-	s, err := store.OpenBadger(dir, store.BadgerOptions{})
+	s, err := badgerstore.Open(dir, badgerstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

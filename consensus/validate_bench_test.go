@@ -10,7 +10,7 @@ import (
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
 	"github.com/devchain/devchain/consensus/sigverify"
-	"github.com/devchain/devchain/consensus/store"
+	"github.com/devchain/devchain/consensus/store/badgerstore"
 	"github.com/devchain/devchain/mempool"
 )
 
@@ -123,9 +123,9 @@ func prepareValidation(b *testing.B, txs, n int) ([]*chain.Block, *consensus.Par
 	return blocks, e.Params()
 }
 
-func badgerEngine(b *testing.B, p *consensus.Params, v consensus.SigVerifier, cache consensus.SigCache) (*consensus.Engine, *store.Badger) {
+func badgerEngine(b *testing.B, p *consensus.Params, v consensus.SigVerifier, cache consensus.SigCache) (*consensus.Engine, *badgerstore.Store) {
 	b.Helper()
-	s, err := store.OpenBadger(b.TempDir(), store.BadgerOptions{MaxBlockBytes: p.MaxBlockBytes})
+	s, err := badgerstore.Open(b.TempDir(), badgerstore.Options{MaxBlockBytes: p.MaxBlockBytes})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/devchain/devchain/consensus"
 	"github.com/devchain/devchain/consensus/sigverify"
 	"github.com/devchain/devchain/consensus/store"
+	"github.com/devchain/devchain/consensus/store/badgerstore"
 	"github.com/devchain/devchain/mempool"
 	"github.com/devchain/devchain/miner"
 	"github.com/devchain/devchain/p2p"
@@ -163,7 +164,7 @@ func New(cfg Config) (n *Node, err error) {
 
 // openChain opens the Badger store and the engine on it.
 func (n *Node) openChain() error {
-	s, err := store.OpenBadger(filepath.Join(n.cfg.DataDir, "chain"), store.BadgerOptions{
+	s, err := badgerstore.Open(filepath.Join(n.cfg.DataDir, "chain"), badgerstore.Options{
 		Logger:        n.log,
 		MaxBlockBytes: n.params.MaxBlockBytes,
 	})

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/devchain/devchain/consensus/store"
+	"github.com/devchain/devchain/consensus/store/badgerstore"
 )
 
 // StoreOpener opens the store a harness runs on. It is called again by
@@ -22,5 +23,5 @@ func MemoryStore() StoreOpener {
 // directory of t.
 func BadgerStore(t testing.TB) StoreOpener {
 	dir := t.TempDir()
-	return func() (store.Store, error) { return store.OpenBadger(dir, store.BadgerOptions{}) }
+	return func() (store.Store, error) { return badgerstore.Open(dir, badgerstore.Options{}) }
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"maps"
 	"slices"
@@ -260,4 +261,18 @@ func (m *Memory) Close() error { return nil }
 
 func sortOutputs(outs []Output) {
 	slices.SortFunc(outs, func(a, b Output) int { return compareOutPoints(a.OutPoint, b.OutPoint) })
+}
+
+// compareOutPoints orders outpoints as their keys sort: txid bytes, then index.
+func compareOutPoints(a, b chain.OutPoint) int {
+	if c := bytes.Compare(a.TxID[:], b.TxID[:]); c != 0 {
+		return c
+	}
+	switch {
+	case a.Index < b.Index:
+		return -1
+	case a.Index > b.Index:
+		return 1
+	}
+	return 0
 }

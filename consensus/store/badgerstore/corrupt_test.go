@@ -1,4 +1,4 @@
-package store_test
+package badgerstore_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus/store"
+	"github.com/devchain/devchain/consensus/store/badgerstore"
 )
 
 // rawWrite opens the Badger directory directly (the store must be closed)
@@ -38,7 +39,7 @@ func rawWrite(t *testing.T, dir string, key, value []byte) {
 func badgerWithChain(t *testing.T) (dir string, blocks []*block) {
 	t.Helper()
 	dir = t.TempDir()
-	s, err := store.OpenBadger(dir, store.BadgerOptions{})
+	s, err := badgerstore.Open(dir, badgerstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,10 +65,10 @@ type corruption struct {
 func corruptions(blocks []*block) []corruption {
 	b1, b2 := blocks[1], blocks[2]
 	out := b2.created[1] // carol's t3:0
-	utxo := store.EncodeUTXO(out.UTXO)
+	utxo := badgerstore.EncodeUTXO(out.UTXO)
 	badFlag := bytes.Clone(utxo)
 	badFlag[len(badFlag)-1] = 2
-	undo := store.EncodeUndo(&store.Undo{Block: b2.hash(), Spent: b2.spent})
+	undo := badgerstore.EncodeUndo(&store.Undo{Block: b2.hash(), Spent: b2.spent})
 	undoBadFlag := bytes.Clone(undo)
 	undoBadFlag[len(undoBadFlag)-1] = 9
 	undoCountHigh := binary.LittleEndian.AppendUint32(nil, 5)
@@ -81,26 +82,26 @@ func corruptions(blocks []*block) []corruption {
 	carolHistory := func(s store.Store) error { _, err := s.AddressHistory(carol); return err }
 	allHistory := func(s store.Store) error { return s.ForEachHistory(func(store.HistoryEntry) error { return nil }) }
 	return []corruption{
-		{"utxo value truncated", store.UTXOKey(out.OutPoint), utxo[:10], getUTXO},
-		{"utxo value truncated, scanned", store.UTXOKey(out.OutPoint), utxo[:10], forEachUTXO},
-		{"utxo value one byte long", store.UTXOKey(out.OutPoint), append(bytes.Clone(utxo), 0), getUTXO},
-		{"utxo value empty", store.UTXOKey(out.OutPoint), []byte{}, getUTXO},
-		{"utxo coinbase flag out of range", store.UTXOKey(out.OutPoint), badFlag, getUTXO},
-		{"utxo key truncated", store.UTXOKey(out.OutPoint)[:10], utxo, forEachUTXO},
-		{"address index value garbage", store.AddressKey(carol, out.OutPoint), []byte("garbage"), carolUTXOs},
-		{"address index key too long", append(store.AddressKey(carol, out.OutPoint), 0), utxo, carolUTXOs},
-		{"block record truncated", store.RecordKey(b1.hash()), store.EncodeRecord(b1.rec)[:50], records},
-		{"block record empty", store.RecordKey(b1.hash()), []byte{}, records},
-		{"block record too long", store.RecordKey(b1.hash()), append(store.EncodeRecord(b1.rec), 0), records},
-		{"undo record truncated", store.UndoKey(b2.hash()), undo[:20], undoB2},
-		{"undo record shorter than its count", store.UndoKey(b2.hash()), undo[:3], undoB2},
-		{"undo count above its entries", store.UndoKey(b2.hash()), undoCountHigh, undoB2},
-		{"undo entry with a bad flag", store.UndoKey(b2.hash()), undoBadFlag, undoB2},
-		{"tip truncated", store.KeyTip, []byte(b2.hash().String()[:5]), func(s store.Store) error { _, err := s.Tip(); return err }},
-		{"genesis hash too long", store.KeyGenesis, make([]byte, 33), func(s store.Store) error { _, _, err := s.Genesis(); return err }},
-		{"history value truncated", store.HistoryKey(hist), []byte{1, 2, 3}, carolHistory},
-		{"history value truncated, scanned", store.HistoryKey(hist), []byte{1, 2, 3}, allHistory},
-		{"history key too long", append(store.HistoryKey(hist), 0), hist.TxID[:], allHistory},
+		{"utxo value truncated", badgerstore.UTXOKey(out.OutPoint), utxo[:10], getUTXO},
+		{"utxo value truncated, scanned", badgerstore.UTXOKey(out.OutPoint), utxo[:10], forEachUTXO},
+		{"utxo value one byte long", badgerstore.UTXOKey(out.OutPoint), append(bytes.Clone(utxo), 0), getUTXO},
+		{"utxo value empty", badgerstore.UTXOKey(out.OutPoint), []byte{}, getUTXO},
+		{"utxo coinbase flag out of range", badgerstore.UTXOKey(out.OutPoint), badFlag, getUTXO},
+		{"utxo key truncated", badgerstore.UTXOKey(out.OutPoint)[:10], utxo, forEachUTXO},
+		{"address index value garbage", badgerstore.AddressKey(carol, out.OutPoint), []byte("garbage"), carolUTXOs},
+		{"address index key too long", append(badgerstore.AddressKey(carol, out.OutPoint), 0), utxo, carolUTXOs},
+		{"block record truncated", badgerstore.RecordKey(b1.hash()), badgerstore.EncodeRecord(b1.rec)[:50], records},
+		{"block record empty", badgerstore.RecordKey(b1.hash()), []byte{}, records},
+		{"block record too long", badgerstore.RecordKey(b1.hash()), append(badgerstore.EncodeRecord(b1.rec), 0), records},
+		{"undo record truncated", badgerstore.UndoKey(b2.hash()), undo[:20], undoB2},
+		{"undo record shorter than its count", badgerstore.UndoKey(b2.hash()), undo[:3], undoB2},
+		{"undo count above its entries", badgerstore.UndoKey(b2.hash()), undoCountHigh, undoB2},
+		{"undo entry with a bad flag", badgerstore.UndoKey(b2.hash()), undoBadFlag, undoB2},
+		{"tip truncated", badgerstore.KeyTip, []byte(b2.hash().String()[:5]), func(s store.Store) error { _, err := s.Tip(); return err }},
+		{"genesis hash too long", badgerstore.KeyGenesis, make([]byte, 33), func(s store.Store) error { _, _, err := s.Genesis(); return err }},
+		{"history value truncated", badgerstore.HistoryKey(hist), []byte{1, 2, 3}, carolHistory},
+		{"history value truncated, scanned", badgerstore.HistoryKey(hist), []byte{1, 2, 3}, allHistory},
+		{"history key too long", append(badgerstore.HistoryKey(hist), 0), hist.TxID[:], allHistory},
 	}
 }
 
@@ -112,7 +113,7 @@ func TestCorruptValues(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir, _ := badgerWithChain(t)
 			rawWrite(t, dir, c.key, c.value)
-			s, err := store.OpenBadger(dir, store.BadgerOptions{})
+			s, err := badgerstore.Open(dir, badgerstore.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -129,8 +130,8 @@ func TestCorruptValues(t *testing.T) {
 func TestSchemaMismatch(t *testing.T) {
 	for _, schema := range [][]byte{{99, 0, 0, 0}, {1}, {}} {
 		dir, _ := badgerWithChain(t)
-		rawWrite(t, dir, store.KeySchema, schema)
-		s, err := store.OpenBadger(dir, store.BadgerOptions{})
+		rawWrite(t, dir, badgerstore.KeySchema, schema)
+		s, err := badgerstore.Open(dir, badgerstore.Options{})
 		if err == nil {
 			s.Close()
 			t.Fatalf("schema %x: datadir opened", schema)
@@ -142,8 +143,8 @@ func TestSchemaMismatch(t *testing.T) {
 // the zero hash (the engine then refuses it: no block has that hash).
 func TestMissingTipIsZero(t *testing.T) {
 	dir, _ := badgerWithChain(t)
-	rawWrite(t, dir, store.KeyTip, nil)
-	s, err := store.OpenBadger(dir, store.BadgerOptions{})
+	rawWrite(t, dir, badgerstore.KeyTip, nil)
+	s, err := badgerstore.Open(dir, badgerstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package store
+package badgerstore
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus/store"
 )
 
 // Check reads every value of the store and refuses a damaged one, so that
@@ -23,7 +24,7 @@ import (
 // truncated values. Every error wraps ErrCorrupt and names the key.
 //
 // The cost is one pass over the store (about a second per million values).
-func (s *Badger) Check() error {
+func (s *Store) Check() error {
 	c := checker{records: map[chain.Hash]uint32{}}
 	steps := []struct {
 		prefix byte
@@ -42,7 +43,7 @@ func (s *Badger) Check() error {
 		}
 	}
 	if c.addresses != c.utxos || c.addressDigest != c.utxoDigest {
-		return fmt.Errorf("%w: the address index (%d outputs) does not hold exactly the UTXO set (%d outputs)", ErrCorrupt, c.addresses, c.utxos)
+		return fmt.Errorf("%w: the address index (%d outputs) does not hold exactly the UTXO set (%d outputs)", store.ErrCorrupt, c.addresses, c.utxos)
 	}
 	if err := s.db.View(func(txn *badger.Txn) error {
 		return c.history(txn, s)
@@ -76,7 +77,7 @@ func xorEntry(digest *[sha256.Size]byte, outPoint, value []byte) {
 }
 
 func corruptKey(key []byte, format string, args ...any) error {
-	return fmt.Errorf("%w: key %x: %s", ErrCorrupt, key, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: key %x: %s", store.ErrCorrupt, key, fmt.Sprintf(format, args...))
 }
 
 // keyHash reads the hash of a prefix + hash key.
@@ -99,10 +100,10 @@ func (c *checker) record(key, value []byte) error {
 		return fmt.Errorf("block record %s: %w", hash, err)
 	}
 	if got := r.Header.Hash(); got != hash {
-		return fmt.Errorf("%w: block record %s holds the header of block %s", ErrCorrupt, hash, got)
+		return fmt.Errorf("%w: block record %s holds the header of block %s", store.ErrCorrupt, hash, got)
 	}
-	if r.Status&^(StatusHaveData|StatusValid|StatusFailed|StatusFailedChild) != 0 {
-		return fmt.Errorf("%w: block record %s: unknown status flags %08b", ErrCorrupt, hash, r.Status)
+	if r.Status&^(store.StatusHaveData|store.StatusValid|store.StatusFailed|store.StatusFailedChild) != 0 {
+		return fmt.Errorf("%w: block record %s: unknown status flags %08b", store.ErrCorrupt, hash, r.Status)
 	}
 	c.records[hash] = r.Height
 	return nil
@@ -114,14 +115,14 @@ func (c *checker) block(key, value []byte) error {
 		return err
 	}
 	if _, ok := c.records[hash]; !ok {
-		return fmt.Errorf("%w: block %s is stored without a block record", ErrCorrupt, hash)
+		return fmt.Errorf("%w: block %s is stored without a block record", store.ErrCorrupt, hash)
 	}
 	b, err := chain.DecodeBlock(value)
 	if err != nil {
-		return fmt.Errorf("%w: block %s (%d bytes): %v", ErrCorrupt, hash, len(value), err)
+		return fmt.Errorf("%w: block %s (%d bytes): %v", store.ErrCorrupt, hash, len(value), err)
 	}
 	if got := b.Hash(); got != hash {
-		return fmt.Errorf("%w: block %s holds block %s", ErrCorrupt, hash, got)
+		return fmt.Errorf("%w: block %s holds block %s", store.ErrCorrupt, hash, got)
 	}
 	return nil
 }
@@ -132,7 +133,7 @@ func (c *checker) undo(key, value []byte) error {
 		return err
 	}
 	if _, ok := c.records[hash]; !ok {
-		return fmt.Errorf("%w: undo record of block %s, which has no block record", ErrCorrupt, hash)
+		return fmt.Errorf("%w: undo record of block %s, which has no block record", store.ErrCorrupt, hash)
 	}
 	u, err := decodeUndo(hash, value)
 	if err != nil {
@@ -140,7 +141,7 @@ func (c *checker) undo(key, value []byte) error {
 	}
 	for _, o := range u.Spent {
 		if o.UTXO.Amount < 0 {
-			return fmt.Errorf("%w: undo record of block %s: negative amount", ErrCorrupt, hash)
+			return fmt.Errorf("%w: undo record of block %s: negative amount", store.ErrCorrupt, hash)
 		}
 	}
 	return nil
@@ -155,7 +156,7 @@ func (c *checker) utxo(key, value []byte) error {
 		return fmt.Errorf("utxo %x: %w", key[1:], err)
 	}
 	if u.Amount < 0 {
-		return fmt.Errorf("%w: utxo %x: negative amount", ErrCorrupt, key[1:])
+		return fmt.Errorf("%w: utxo %x: negative amount", store.ErrCorrupt, key[1:])
 	}
 	c.utxos++
 	xorEntry(&c.utxoDigest, key[1:], value)
@@ -171,7 +172,7 @@ func (c *checker) address(key, value []byte) error {
 		return fmt.Errorf("address index entry %x: %w", key[1:], err)
 	}
 	if !bytes.Equal(u.Address[:], key[1:1+chain.AddressSize]) {
-		return fmt.Errorf("%w: address index entry %x is filed under another address", ErrCorrupt, key[1:])
+		return fmt.Errorf("%w: address index entry %x is filed under another address", store.ErrCorrupt, key[1:])
 	}
 	c.addresses++
 	xorEntry(&c.addressDigest, key[1+chain.AddressSize:], value)
@@ -188,15 +189,15 @@ func (c *checker) tx(key, value []byte) error {
 }
 
 // history checks every address history entry against the transaction index.
-func (c *checker) history(txn *badger.Txn, s *Badger) error {
+func (c *checker) history(txn *badger.Txn, s *Store) error {
 	return s.scanTxn(txn, []byte{prefixHistory}, func(key, value []byte) error {
 		e, err := decodeHistory(key, value)
 		if err != nil {
 			return err
 		}
 		v, err := getValue(txn, hashKey(prefixTx, e.TxID))
-		if errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("%w: address history entry %x names transaction %s, which the transaction index lacks", ErrCorrupt, key[1:], e.TxID)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%w: address history entry %x names transaction %s, which the transaction index lacks", store.ErrCorrupt, key[1:], e.TxID)
 		}
 		if err != nil {
 			return err
@@ -207,36 +208,36 @@ func (c *checker) history(txn *badger.Txn, s *Badger) error {
 		}
 		if l.Height != e.Height || l.TxIndex != e.TxIndex {
 			return fmt.Errorf("%w: address history entry %x places transaction %s at %d:%d, the transaction index at %d:%d",
-				ErrCorrupt, key[1:], e.TxID, e.Height, e.TxIndex, l.Height, l.TxIndex)
+				store.ErrCorrupt, key[1:], e.TxID, e.Height, e.TxIndex, l.Height, l.TxIndex)
 		}
 		return nil
 	})
 }
 
 // meta checks that the genesis and the tip are blocks of the index.
-func (c *checker) meta(s *Badger) error {
+func (c *checker) meta(s *Store) error {
 	genesis, ok, err := s.Genesis()
 	if err != nil || !ok {
 		if err == nil && len(c.records) > 0 {
-			err = fmt.Errorf("%w: blocks are stored but no genesis hash", ErrCorrupt)
+			err = fmt.Errorf("%w: blocks are stored but no genesis hash", store.ErrCorrupt)
 		}
 		return err
 	}
 	if h, ok := c.records[genesis]; !ok || h != 0 {
-		return fmt.Errorf("%w: genesis hash %s is not a block record at height 0", ErrCorrupt, genesis)
+		return fmt.Errorf("%w: genesis hash %s is not a block record at height 0", store.ErrCorrupt, genesis)
 	}
 	tip, err := s.Tip()
 	if err != nil {
 		return err
 	}
 	if _, ok := c.records[tip]; !ok {
-		return fmt.Errorf("%w: tip %s is not a block record", ErrCorrupt, tip)
+		return fmt.Errorf("%w: tip %s is not a block record", store.ErrCorrupt, tip)
 	}
 	return nil
 }
 
 // scanTxn is scan inside an open transaction.
-func (s *Badger) scanTxn(txn *badger.Txn, prefix []byte, fn func(key, value []byte) error) error {
+func (s *Store) scanTxn(txn *badger.Txn, prefix []byte, fn func(key, value []byte) error) error {
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 100})
 	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {

@@ -1,4 +1,4 @@
-package store
+package badgerstore
 
 import (
 	"context"
@@ -12,10 +12,11 @@ import (
 	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus/store"
 )
 
-// BadgerOptions configures a Badger store.
-type BadgerOptions struct {
+// Options configures a Badger store.
+type Options struct {
 	// Logger receives Badger's own warnings and errors; nil discards them.
 	Logger *slog.Logger
 	// MaxBlockBytes is the largest block the chain allows. It no longer
@@ -39,7 +40,7 @@ const (
 	indexCacheSize      = 8 << 20
 )
 
-// Badger is a Store in a Badger database directory.
+// Store is a store.Store in a Badger database directory.
 //
 // Writes that fit one Badger transaction return as soon as the
 // transaction is committed to Badger's write queue, without waiting for
@@ -49,7 +50,7 @@ const (
 // see them. Flush waits until every write is applied, which is when it
 // survives the process being killed; a write that failed makes every
 // later call fail.
-type Badger struct {
+type Store struct {
 	db  *badger.DB
 	log *slog.Logger
 
@@ -62,10 +63,10 @@ type Badger struct {
 	failed    error      // the first failure of a write that had returned
 }
 
-// OpenBadger opens (creating if needed) the Badger store in dir. A write
+// Open opens (creating if needed) the Badger store in dir. A write
 // interrupted by a crash after its journal was committed is finished here,
 // before anything reads the store.
-func OpenBadger(dir string, opts BadgerOptions) (*Badger, error) {
+func Open(dir string, opts Options) (*Store, error) {
 	memTable := opts.MemTableSize
 	if memTable <= 0 {
 		memTable = DefaultMemTableSize
@@ -88,7 +89,7 @@ func OpenBadger(dir string, opts BadgerOptions) (*Badger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
-	s := &Badger{db: db, log: opts.Logger, utxos: newUTXOCache(utxoCacheEntries)}
+	s := &Store{db: db, log: opts.Logger, utxos: newUTXOCache(utxoCacheEntries)}
 	s.applied = sync.NewCond(&s.mu)
 	if err := s.checkSchema(); err != nil {
 		db.Close()
@@ -101,11 +102,11 @@ func OpenBadger(dir string, opts BadgerOptions) (*Badger, error) {
 	return s, nil
 }
 
-func (s *Badger) checkSchema() error {
+func (s *Store) checkSchema() error {
 	return s.db.Update(func(txn *badger.Txn) error {
 		v, err := getValue(txn, keySchema)
 		switch {
-		case errors.Is(err, ErrNotFound):
+		case errors.Is(err, store.ErrNotFound):
 			return txn.Set(keySchema, binary.LittleEndian.AppendUint32(nil, schemaVersion))
 		case err != nil:
 			return err
@@ -120,7 +121,7 @@ func (s *Badger) checkSchema() error {
 func getValue(txn *badger.Txn, key []byte) ([]byte, error) {
 	item, err := txn.Get(key)
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, ErrNotFound
+		return nil, store.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: get %x: %w", key, err)
@@ -132,7 +133,7 @@ func getValue(txn *badger.Txn, key []byte) ([]byte, error) {
 	return v, nil
 }
 
-func (s *Badger) get(key []byte) ([]byte, error) {
+func (s *Store) get(key []byte) ([]byte, error) {
 	if err := s.failure(); err != nil {
 		return nil, err
 	}
@@ -147,7 +148,7 @@ func (s *Badger) get(key []byte) ([]byte, error) {
 
 // scan calls fn with each key (without copying) and value under prefix, in
 // key order.
-func (s *Badger) scan(prefix []byte, fn func(key, value []byte) error) error {
+func (s *Store) scan(prefix []byte, fn func(key, value []byte) error) error {
 	if err := s.failure(); err != nil {
 		return err
 	}
@@ -166,9 +167,9 @@ func (s *Badger) scan(prefix []byte, fn func(key, value []byte) error) error {
 }
 
 // Genesis implements Store.
-func (s *Badger) Genesis() (chain.Hash, bool, error) {
+func (s *Store) Genesis() (chain.Hash, bool, error) {
 	v, err := s.get(keyGenesis)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return chain.Hash{}, false, nil
 	}
 	if err != nil {
@@ -179,9 +180,9 @@ func (s *Badger) Genesis() (chain.Hash, bool, error) {
 }
 
 // Tip implements Store.
-func (s *Badger) Tip() (chain.Hash, error) {
+func (s *Store) Tip() (chain.Hash, error) {
 	v, err := s.get(keyTip)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return chain.Hash{}, nil
 	}
 	if err != nil {
@@ -191,7 +192,7 @@ func (s *Badger) Tip() (chain.Hash, error) {
 }
 
 // PutBlock implements Store.
-func (s *Badger) PutBlock(rec BlockRecord, block []byte) error {
+func (s *Store) PutBlock(rec store.BlockRecord, block []byte) error {
 	hash := rec.Header.Hash()
 	return s.write([]op{
 		{key: hashKey(prefixBlock, hash), value: block},
@@ -200,7 +201,7 @@ func (s *Badger) PutBlock(rec BlockRecord, block []byte) error {
 }
 
 // PutRecords implements Store.
-func (s *Badger) PutRecords(recs []BlockRecord) error {
+func (s *Store) PutRecords(recs []store.BlockRecord) error {
 	ops := make([]op, 0, len(recs))
 	for _, r := range recs {
 		ops = append(ops, op{key: hashKey(prefixRecord, r.Header.Hash()), value: encodeRecord(r)})
@@ -209,7 +210,7 @@ func (s *Badger) PutRecords(recs []BlockRecord) error {
 }
 
 // ForEachRecord implements Store.
-func (s *Badger) ForEachRecord(fn func(BlockRecord) error) error {
+func (s *Store) ForEachRecord(fn func(store.BlockRecord) error) error {
 	return s.scan([]byte{prefixRecord}, func(key, v []byte) error {
 		r, err := decodeRecord(v)
 		if err != nil {
@@ -220,12 +221,12 @@ func (s *Badger) ForEachRecord(fn func(BlockRecord) error) error {
 }
 
 // Block implements Store.
-func (s *Badger) Block(hash chain.Hash) ([]byte, error) {
+func (s *Store) Block(hash chain.Hash) ([]byte, error) {
 	return s.get(hashKey(prefixBlock, hash))
 }
 
 // Undo implements Store.
-func (s *Badger) Undo(hash chain.Hash) (*Undo, error) {
+func (s *Store) Undo(hash chain.Hash) (*store.Undo, error) {
 	v, err := s.get(hashKey(prefixUndo, hash))
 	if err != nil {
 		return nil, err
@@ -234,17 +235,17 @@ func (s *Badger) Undo(hash chain.Hash) (*Undo, error) {
 }
 
 // UTXO implements Store.
-func (s *Badger) UTXO(op chain.OutPoint) (UTXO, bool, error) {
+func (s *Store) UTXO(op chain.OutPoint) (store.UTXO, bool, error) {
 	cached, ok, gen := s.utxos.get(op)
 	if ok {
 		return cached, true, nil
 	}
 	v, err := s.get(utxoKey(op))
-	if errors.Is(err, ErrNotFound) {
-		return UTXO{}, false, nil
+	if errors.Is(err, store.ErrNotFound) {
+		return store.UTXO{}, false, nil
 	}
 	if err != nil {
-		return UTXO{}, false, err
+		return store.UTXO{}, false, err
 	}
 	u, err := decodeUTXO(v)
 	if err != nil {
@@ -255,39 +256,39 @@ func (s *Badger) UTXO(op chain.OutPoint) (UTXO, bool, error) {
 }
 
 // ForEachUTXO implements Store.
-func (s *Badger) ForEachUTXO(fn func(Output) error) error {
+func (s *Store) ForEachUTXO(fn func(store.Output) error) error {
 	return s.scan([]byte{prefixUTXO}, func(key, v []byte) error {
 		if len(key) != 1+outPointSize {
-			return fmt.Errorf("%w: utxo key %x", ErrCorrupt, key)
+			return fmt.Errorf("%w: utxo key %x", store.ErrCorrupt, key)
 		}
 		u, err := decodeUTXO(v)
 		if err != nil {
 			return err
 		}
-		return fn(Output{OutPoint: decodeOutPoint(key[1:]), UTXO: u})
+		return fn(store.Output{OutPoint: decodeOutPoint(key[1:]), UTXO: u})
 	})
 }
 
 // AddressUTXOs implements Store.
-func (s *Badger) AddressUTXOs(addr chain.Address) ([]Output, error) {
-	var outs []Output
+func (s *Store) AddressUTXOs(addr chain.Address) ([]store.Output, error) {
+	var outs []store.Output
 	err := s.scan(addressPrefix(prefixAddress, addr), func(key, v []byte) error {
 		if len(key) != 1+chain.AddressSize+outPointSize {
-			return fmt.Errorf("%w: address key %x", ErrCorrupt, key)
+			return fmt.Errorf("%w: address key %x", store.ErrCorrupt, key)
 		}
 		u, err := decodeUTXO(v)
 		if err != nil {
 			return err
 		}
-		outs = append(outs, Output{OutPoint: decodeOutPoint(key[1+chain.AddressSize:]), UTXO: u})
+		outs = append(outs, store.Output{OutPoint: decodeOutPoint(key[1+chain.AddressSize:]), UTXO: u})
 		return nil
 	})
 	return outs, err
 }
 
 // AddressHistory implements Store.
-func (s *Badger) AddressHistory(addr chain.Address) ([]HistoryEntry, error) {
-	var entries []HistoryEntry
+func (s *Store) AddressHistory(addr chain.Address) ([]store.HistoryEntry, error) {
+	var entries []store.HistoryEntry
 	err := s.scan(addressPrefix(prefixHistory, addr), func(key, v []byte) error {
 		e, err := decodeHistory(key, v)
 		entries = append(entries, e)
@@ -297,7 +298,7 @@ func (s *Badger) AddressHistory(addr chain.Address) ([]HistoryEntry, error) {
 }
 
 // ForEachHistory implements Store.
-func (s *Badger) ForEachHistory(fn func(HistoryEntry) error) error {
+func (s *Store) ForEachHistory(fn func(store.HistoryEntry) error) error {
 	return s.scan([]byte{prefixHistory}, func(key, v []byte) error {
 		e, err := decodeHistory(key, v)
 		if err != nil {
@@ -308,20 +309,20 @@ func (s *Badger) ForEachHistory(fn func(HistoryEntry) error) error {
 }
 
 // TxLocation implements Store.
-func (s *Badger) TxLocation(txid chain.Hash) (TxLocation, bool, error) {
+func (s *Store) TxLocation(txid chain.Hash) (store.TxLocation, bool, error) {
 	v, err := s.get(hashKey(prefixTx, txid))
-	if errors.Is(err, ErrNotFound) {
-		return TxLocation{}, false, nil
+	if errors.Is(err, store.ErrNotFound) {
+		return store.TxLocation{}, false, nil
 	}
 	if err != nil {
-		return TxLocation{}, false, err
+		return store.TxLocation{}, false, err
 	}
 	l, err := decodeTxLocation(txid, v)
 	return l, err == nil, err
 }
 
 // Apply implements Store.
-func (s *Badger) Apply(u *Update) error {
+func (s *Store) Apply(u *store.Update) error {
 	s.utxos.begin()
 	if err := s.write(updateOps(u)); err != nil {
 		s.utxos.reset()
@@ -332,7 +333,7 @@ func (s *Badger) Apply(u *Update) error {
 }
 
 // updateOps lists the writes of an update, in order.
-func updateOps(u *Update) []op {
+func updateOps(u *store.Update) []op {
 	n := 2 + 2*len(u.Records) + 2*len(u.Remove) + 2*len(u.Add) + 1 + len(u.AddHistory) + len(u.DeleteHistory) + len(u.AddTxs) + len(u.DeleteTxs)
 	ops := make([]op, 0, n)
 	set := func(key, value []byte) { ops = append(ops, op{key: key, value: value}) }
@@ -394,7 +395,7 @@ func (o *op) apply(txn *badger.Txn) error {
 // write applies ops atomically: in one Badger transaction when they fit in
 // one (every ordinary block does), else through the journal. A single
 // transaction is handed to Badger's writer without waiting (see Badger).
-func (s *Badger) write(ops []op) error {
+func (s *Store) write(ops []op) error {
 	if err := s.failure(); err != nil {
 		return err
 	}
@@ -432,7 +433,7 @@ func (s *Badger) write(ops []op) error {
 }
 
 // failure returns the first failure of a write that had already returned.
-func (s *Badger) failure() error {
+func (s *Store) failure() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.failed
@@ -440,7 +441,7 @@ func (s *Badger) failure() error {
 
 // Flush waits until every write made so far is applied, and reports a
 // failure of any of them.
-func (s *Badger) Flush() error {
+func (s *Store) Flush() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for target := s.issued; s.completed < target; {
@@ -450,7 +451,7 @@ func (s *Badger) Flush() error {
 }
 
 // Close implements Store.
-func (s *Badger) Close() error {
+func (s *Store) Close() error {
 	ferr := s.Flush()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)

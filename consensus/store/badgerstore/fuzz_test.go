@@ -1,10 +1,11 @@
-package store
+package badgerstore
 
 import (
 	"bytes"
 	"testing"
 
 	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus/store"
 )
 
 // The Badger store's value decoders read whatever is on disk: these fuzz
@@ -16,17 +17,17 @@ import (
 var (
 	fuzzAddr = chain.Address{0xaa, 0xbb}
 	fuzzOp   = chain.OutPoint{TxID: chain.DoubleSHA256([]byte("tx")), Index: 7}
-	fuzzUTXO = UTXO{Amount: 5_000_000_000, Address: fuzzAddr, Height: 300, Coinbase: true}
+	fuzzUTXO = store.UTXO{Amount: 5_000_000_000, Address: fuzzAddr, Height: 300, Coinbase: true}
 )
 
 func FuzzDecodeRecord(f *testing.F) {
-	rec := BlockRecord{
+	rec := store.BlockRecord{
 		Header: chain.BlockHeader{Version: 1, Timestamp: 1_767_225_600, Bits: 0x207fffff, Nonce: 3},
 		Height: 12,
-		Status: StatusHaveData | StatusValid,
+		Status: store.StatusHaveData | store.StatusValid,
 	}
 	f.Add(encodeRecord(rec))
-	f.Add(encodeRecord(BlockRecord{}))
+	f.Add(encodeRecord(store.BlockRecord{}))
 	f.Add([]byte{})
 	f.Add(bytes.Repeat([]byte{0xff}, recordSize+1))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -42,7 +43,7 @@ func FuzzDecodeRecord(f *testing.F) {
 
 func FuzzDecodeUTXO(f *testing.F) {
 	f.Add(appendUTXO(nil, fuzzUTXO))
-	f.Add(appendUTXO(nil, UTXO{Amount: -1}))
+	f.Add(appendUTXO(nil, store.UTXO{Amount: -1}))
 	f.Add([]byte{})
 	bad := appendUTXO(nil, fuzzUTXO)
 	bad[len(bad)-1] = 2
@@ -60,8 +61,8 @@ func FuzzDecodeUTXO(f *testing.F) {
 
 func FuzzDecodeUndo(f *testing.F) {
 	block := chain.DoubleSHA256([]byte("block"))
-	f.Add(encodeUndo(&Undo{Block: block}))
-	f.Add(encodeUndo(&Undo{Block: block, Spent: []Output{{OutPoint: fuzzOp, UTXO: fuzzUTXO}, {UTXO: UTXO{Amount: 1}}}}))
+	f.Add(encodeUndo(&store.Undo{Block: block}))
+	f.Add(encodeUndo(&store.Undo{Block: block, Spent: []store.Output{{OutPoint: fuzzOp, UTXO: fuzzUTXO}, {UTXO: store.UTXO{Amount: 1}}}}))
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff})
 	f.Add([]byte{1, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -82,7 +83,7 @@ func FuzzDecodeUndo(f *testing.F) {
 }
 
 func FuzzDecodeHistory(f *testing.F) {
-	e := HistoryEntry{Address: fuzzAddr, Height: 300, TxIndex: 2, TxID: fuzzOp.TxID}
+	e := store.HistoryEntry{Address: fuzzAddr, Height: 300, TxIndex: 2, TxID: fuzzOp.TxID}
 	f.Add(historyKey(e), e.TxID[:])
 	f.Add(historyKey(e)[:10], e.TxID[:])
 	f.Add(historyKey(e), []byte{})

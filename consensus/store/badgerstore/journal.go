@@ -1,4 +1,4 @@
-package store
+package badgerstore
 
 import (
 	"encoding/binary"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/devchain/devchain/consensus/store"
 )
 
 // The journal makes an update atomic when it is too big for one Badger
@@ -16,11 +18,11 @@ import (
 //  1. The update's writes are encoded and stored as journal chunks
 //     (j + index), in as many transactions as they need. A crash here
 //     leaves chunks without a marker: the update never happened, and
-//     OpenBadger deletes them.
+//     Open deletes them.
 //  2. One transaction writes the marker (m j -> chunk count). This is the
 //     commit point: from here on the update has happened.
 //  3. The writes are applied, in as many transactions as they need. A crash
-//     here leaves the marker, and OpenBadger replays the whole journal
+//     here leaves the marker, and Open replays the whole journal
 //     (setting and deleting keys to given values is idempotent) before
 //     anything reads the store.
 //  4. The marker is deleted, then the chunks.
@@ -53,7 +55,7 @@ func journalStep(step int) error {
 }
 
 // writeJournaled applies ops atomically through the journal.
-func (s *Badger) writeJournaled(ops []op) error {
+func (s *Store) writeJournaled(ops []op) error {
 	blob := encodeOps(ops)
 	var chunks []op
 	for i := 0; len(blob) > 0; i++ {
@@ -87,7 +89,7 @@ func (s *Badger) writeJournaled(ops []op) error {
 }
 
 // clearJournal deletes the marker, then the chunks.
-func (s *Badger) clearJournal(chunks uint32) error {
+func (s *Store) clearJournal(chunks uint32) error {
 	ops := []op{{key: keyJournal, del: true}}
 	for i := range chunks {
 		ops = append(ops, op{key: journalChunkKey(i), del: true})
@@ -97,7 +99,7 @@ func (s *Badger) clearJournal(chunks uint32) error {
 
 // writeSplit applies ops in order in as many transactions as they need:
 // not atomic, so only for the journal's steps.
-func (s *Badger) writeSplit(ops []op) error {
+func (s *Store) writeSplit(ops []op) error {
 	txn := s.db.NewTransaction(true)
 	defer func() { txn.Discard() }()
 	for i := 0; i < len(ops); i++ {
@@ -121,23 +123,23 @@ func (s *Badger) writeSplit(ops []op) error {
 
 // recoverJournal finishes a journaled write that a crash interrupted after
 // its commit point, or drops one interrupted before it.
-func (s *Badger) recoverJournal() error {
+func (s *Store) recoverJournal() error {
 	v, err := s.get(keyJournal)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return s.dropJournalChunks()
 	}
 	if err != nil {
 		return err
 	}
 	if len(v) != 4 {
-		return fmt.Errorf("store: %w: journal marker of %d bytes", ErrCorrupt, len(v))
+		return fmt.Errorf("store: %w: journal marker of %d bytes", store.ErrCorrupt, len(v))
 	}
 	count := binary.BigEndian.Uint32(v)
 	var blob []byte
 	for i := range count {
 		chunk, err := s.get(journalChunkKey(i))
 		if err != nil {
-			return fmt.Errorf("store: %w: journal chunk %d of %d: %v", ErrCorrupt, i, count, err)
+			return fmt.Errorf("store: %w: journal chunk %d of %d: %v", store.ErrCorrupt, i, count, err)
 		}
 		blob = append(blob, chunk...)
 	}
@@ -156,7 +158,7 @@ func (s *Badger) recoverJournal() error {
 
 // dropJournalChunks deletes chunks left by a journaled write that never
 // reached its commit point.
-func (s *Badger) dropJournalChunks() error {
+func (s *Store) dropJournalChunks() error {
 	var ops []op
 	err := s.scan([]byte{prefixJournal}, func(key, _ []byte) error {
 		ops = append(ops, op{key: append([]byte(nil), key...), del: true})
@@ -196,7 +198,7 @@ func encodeOps(ops []op) []byte {
 func decodeOps(b []byte) ([]op, error) {
 	var ops []op
 	bad := func(what string) ([]op, error) {
-		return nil, fmt.Errorf("store: %w: journal: %s at write %d", ErrCorrupt, what, len(ops))
+		return nil, fmt.Errorf("store: %w: journal: %s at write %d", store.ErrCorrupt, what, len(ops))
 	}
 	field := func() ([]byte, bool) {
 		n, k := binary.Uvarint(b)

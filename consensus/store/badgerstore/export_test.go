@@ -1,6 +1,9 @@
-package store
+package badgerstore
 
-import "github.com/devchain/devchain/chain"
+import (
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus/store"
+)
 
 // Keys of the Badger layout (encoding.go), for tests that damage a datadir
 // on purpose.
@@ -26,11 +29,11 @@ func UTXOKey(op chain.OutPoint) []byte { return utxoKey(op) }
 func AddressKey(addr chain.Address, op chain.OutPoint) []byte { return addressKey(addr, op) }
 
 // HistoryKey returns the key of an address history entry.
-func HistoryKey(e HistoryEntry) []byte { return historyKey(e) }
+func HistoryKey(e store.HistoryEntry) []byte { return historyKey(e) }
 
 // EncodeUTXO, EncodeUndo and EncodeRecord are the value encoders.
 var (
-	EncodeUTXO   = func(u UTXO) []byte { return appendUTXO(nil, u) }
+	EncodeUTXO   = func(u store.UTXO) []byte { return appendUTXO(nil, u) }
 	EncodeUndo   = encodeUndo
 	EncodeRecord = encodeRecord
 )

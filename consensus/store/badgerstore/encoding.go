@@ -1,11 +1,11 @@
-package store
+package badgerstore
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 
 	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus/store"
 )
 
 // Key prefixes of the Badger store. Every key starts with one byte naming
@@ -68,16 +68,16 @@ func addressPrefix(prefix byte, addr chain.Address) []byte {
 	return append([]byte{prefix}, addr[:]...)
 }
 
-func historyKey(e HistoryEntry) []byte {
+func historyKey(e store.HistoryEntry) []byte {
 	b := addressPrefix(prefixHistory, e.Address)
 	b = binary.BigEndian.AppendUint32(b, e.Height)
 	return binary.BigEndian.AppendUint32(b, e.TxIndex)
 }
 
-func decodeHistory(key, value []byte) (HistoryEntry, error) {
-	var e HistoryEntry
+func decodeHistory(key, value []byte) (store.HistoryEntry, error) {
+	var e store.HistoryEntry
 	if len(key) != 1+chain.AddressSize+8 || len(value) != chain.HashSize {
-		return e, fmt.Errorf("%w: history entry %x", ErrCorrupt, key)
+		return e, fmt.Errorf("%w: history entry %x", store.ErrCorrupt, key)
 	}
 	copy(e.Address[:], key[1:])
 	e.Height = binary.BigEndian.Uint32(key[1+chain.AddressSize:])
@@ -86,28 +86,28 @@ func decodeHistory(key, value []byte) (HistoryEntry, error) {
 	return e, nil
 }
 
-func encodeRecord(r BlockRecord) []byte {
+func encodeRecord(r store.BlockRecord) []byte {
 	b := r.Header.Serialize()
 	b = binary.LittleEndian.AppendUint32(b, r.Height)
 	return append(b, byte(r.Status))
 }
 
-func decodeRecord(b []byte) (BlockRecord, error) {
+func decodeRecord(b []byte) (store.BlockRecord, error) {
 	if len(b) != recordSize {
-		return BlockRecord{}, fmt.Errorf("%w: block record of %d bytes, want %d", ErrCorrupt, len(b), recordSize)
+		return store.BlockRecord{}, fmt.Errorf("%w: block record of %d bytes, want %d", store.ErrCorrupt, len(b), recordSize)
 	}
 	h, err := chain.DecodeBlockHeader(b[:chain.HeaderSize])
 	if err != nil {
-		return BlockRecord{}, fmt.Errorf("%w: block record: %v", ErrCorrupt, err)
+		return store.BlockRecord{}, fmt.Errorf("%w: block record: %v", store.ErrCorrupt, err)
 	}
-	return BlockRecord{
+	return store.BlockRecord{
 		Header: h,
 		Height: binary.LittleEndian.Uint32(b[chain.HeaderSize:]),
-		Status: BlockStatus(b[chain.HeaderSize+4]),
+		Status: store.BlockStatus(b[chain.HeaderSize+4]),
 	}, nil
 }
 
-func appendUTXO(b []byte, u UTXO) []byte {
+func appendUTXO(b []byte, u store.UTXO) []byte {
 	b = binary.LittleEndian.AppendUint64(b, uint64(u.Amount))
 	b = append(b, u.Address[:]...)
 	b = binary.LittleEndian.AppendUint32(b, u.Height)
@@ -118,10 +118,10 @@ func appendUTXO(b []byte, u UTXO) []byte {
 	return append(b, flags)
 }
 
-func decodeUTXO(b []byte) (UTXO, error) {
-	var u UTXO
+func decodeUTXO(b []byte) (store.UTXO, error) {
+	var u store.UTXO
 	if len(b) != utxoSize || b[utxoSize-1] > 1 {
-		return u, fmt.Errorf("%w: utxo value %x", ErrCorrupt, b)
+		return u, fmt.Errorf("%w: utxo value %x", store.ErrCorrupt, b)
 	}
 	u.Amount = int64(binary.LittleEndian.Uint64(b))
 	copy(u.Address[:], b[8:])
@@ -130,7 +130,7 @@ func decodeUTXO(b []byte) (UTXO, error) {
 	return u, nil
 }
 
-func encodeUndo(u *Undo) []byte {
+func encodeUndo(u *store.Undo) []byte {
 	b := make([]byte, 0, 4+len(u.Spent)*outputSize)
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(u.Spent)))
 	for _, o := range u.Spent {
@@ -140,23 +140,23 @@ func encodeUndo(u *Undo) []byte {
 	return b
 }
 
-func decodeUndo(block chain.Hash, b []byte) (*Undo, error) {
+func decodeUndo(block chain.Hash, b []byte) (*store.Undo, error) {
 	if len(b) < 4 {
-		return nil, fmt.Errorf("%w: undo record of block %s is %d bytes", ErrCorrupt, block, len(b))
+		return nil, fmt.Errorf("%w: undo record of block %s is %d bytes", store.ErrCorrupt, block, len(b))
 	}
 	n := binary.LittleEndian.Uint32(b)
 	b = b[4:]
 	if uint64(len(b)) != uint64(n)*outputSize {
-		return nil, fmt.Errorf("%w: undo record of block %s: %d entries in %d bytes", ErrCorrupt, block, n, len(b))
+		return nil, fmt.Errorf("%w: undo record of block %s: %d entries in %d bytes", store.ErrCorrupt, block, n, len(b))
 	}
-	u := &Undo{Block: block, Spent: make([]Output, n)}
+	u := &store.Undo{Block: block, Spent: make([]store.Output, n)}
 	for i := range u.Spent {
 		entry := b[i*outputSize : (i+1)*outputSize]
 		utxo, err := decodeUTXO(entry[outPointSize:])
 		if err != nil {
 			return nil, fmt.Errorf("undo record of block %s: %w", block, err)
 		}
-		u.Spent[i] = Output{OutPoint: decodeOutPoint(entry), UTXO: utxo}
+		u.Spent[i] = store.Output{OutPoint: decodeOutPoint(entry), UTXO: utxo}
 	}
 	return u, nil
 }
@@ -164,34 +164,20 @@ func decodeUndo(block chain.Hash, b []byte) (*Undo, error) {
 func decodeHash(what string, b []byte) (chain.Hash, error) {
 	var h chain.Hash
 	if len(b) != chain.HashSize {
-		return h, fmt.Errorf("%w: %s of %d bytes", ErrCorrupt, what, len(b))
+		return h, fmt.Errorf("%w: %s of %d bytes", store.ErrCorrupt, what, len(b))
 	}
 	copy(h[:], b)
 	return h, nil
 }
 
-// compareOutPoints orders outpoints as their keys sort: txid bytes, then index.
-func compareOutPoints(a, b chain.OutPoint) int {
-	if c := bytes.Compare(a.TxID[:], b.TxID[:]); c != 0 {
-		return c
-	}
-	switch {
-	case a.Index < b.Index:
-		return -1
-	case a.Index > b.Index:
-		return 1
-	}
-	return 0
-}
-
-func encodeTxLocation(l TxLocation) []byte {
+func encodeTxLocation(l store.TxLocation) []byte {
 	b := binary.LittleEndian.AppendUint32(make([]byte, 0, 8), l.Height)
 	return binary.LittleEndian.AppendUint32(b, l.TxIndex)
 }
 
-func decodeTxLocation(txid chain.Hash, b []byte) (TxLocation, error) {
+func decodeTxLocation(txid chain.Hash, b []byte) (store.TxLocation, error) {
 	if len(b) != 8 {
-		return TxLocation{}, fmt.Errorf("%w: transaction index entry of %s is %d bytes", ErrCorrupt, txid, len(b))
+		return store.TxLocation{}, fmt.Errorf("%w: transaction index entry of %s is %d bytes", store.ErrCorrupt, txid, len(b))
 	}
-	return TxLocation{TxID: txid, Height: binary.LittleEndian.Uint32(b), TxIndex: binary.LittleEndian.Uint32(b[4:])}, nil
+	return store.TxLocation{TxID: txid, Height: binary.LittleEndian.Uint32(b), TxIndex: binary.LittleEndian.Uint32(b[4:])}, nil
 }

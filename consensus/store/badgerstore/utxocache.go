@@ -1,9 +1,10 @@
-package store
+package badgerstore
 
 import (
 	"sync"
 
 	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus/store"
 )
 
 // utxoCacheEntries bounds the Badger store's UTXO cache (about 100 bytes
@@ -19,18 +20,18 @@ const utxoCacheEntries = 100_000
 // entry is evicted.
 type utxoCache struct {
 	mu      sync.Mutex
-	entries map[chain.OutPoint]UTXO
+	entries map[chain.OutPoint]store.UTXO
 	max     int
 	gen     uint64 // bumped by every Apply: a read that began before one must not fill
 }
 
 func newUTXOCache(max int) utxoCache {
-	return utxoCache{entries: make(map[chain.OutPoint]UTXO), max: max}
+	return utxoCache{entries: make(map[chain.OutPoint]store.UTXO), max: max}
 }
 
 // get returns the cached output, or the generation to pass to fill after
 // reading the store.
-func (c *utxoCache) get(op chain.OutPoint) (UTXO, bool, uint64) {
+func (c *utxoCache) get(op chain.OutPoint) (store.UTXO, bool, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	u, ok := c.entries[op]
@@ -39,7 +40,7 @@ func (c *utxoCache) get(op chain.OutPoint) (UTXO, bool, uint64) {
 
 // fill caches an output read from the store, unless an update was applied
 // since the read began (the output may be spent by now).
-func (c *utxoCache) fill(op chain.OutPoint, u UTXO, gen uint64) {
+func (c *utxoCache) fill(op chain.OutPoint, u store.UTXO, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen == c.gen {
@@ -47,7 +48,7 @@ func (c *utxoCache) fill(op chain.OutPoint, u UTXO, gen uint64) {
 	}
 }
 
-func (c *utxoCache) put(op chain.OutPoint, u UTXO) {
+func (c *utxoCache) put(op chain.OutPoint, u store.UTXO) {
 	if _, ok := c.entries[op]; !ok {
 		for len(c.entries) >= c.max {
 			for old := range c.entries {
@@ -68,7 +69,7 @@ func (c *utxoCache) begin() {
 
 // apply mirrors an update once written: spent outputs leave, created ones
 // enter.
-func (c *utxoCache) apply(u *Update) {
+func (c *utxoCache) apply(u *store.Update) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++

@@ -1,4 +1,4 @@
-package store_test
+package badgerstore_test
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus/store"
+	"github.com/devchain/devchain/consensus/store/badgerstore"
 )
 
 // storeKind opens a fresh store of one implementation. reopen closes the
@@ -38,7 +39,7 @@ func openBadger(t *testing.T) (store.Store, func(store.Store) store.Store) {
 	})
 	openDir := func() store.Store {
 		t.Helper()
-		s, err := store.OpenBadger(dir, store.BadgerOptions{})
+		s, err := badgerstore.Open(dir, badgerstore.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

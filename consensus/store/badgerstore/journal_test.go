@@ -1,4 +1,4 @@
-package store
+package badgerstore
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus/store"
 )
 
 // smallMemTable makes Badger refuse transactions of more than ~1,600
@@ -17,50 +18,50 @@ const smallMemTable = 1 << 20
 
 // bigUpdate connects a block creating n outputs to n addresses, on top of
 // the state of base, with its block bytes.
-func bigUpdate(n int) *Update {
+func bigUpdate(n int) *store.Update {
 	hdr := chain.BlockHeader{Version: 1, Bits: 0x207fffff, Timestamp: 1_767_225_600, Nonce: uint32(n)}
 	hash := hdr.Hash()
-	u := &Update{
+	u := &store.Update{
 		Tip:     hash,
-		Records: []BlockRecord{{Header: hdr, Height: 1, Status: StatusHaveData | StatusValid}},
+		Records: []store.BlockRecord{{Header: hdr, Height: 1, Status: store.StatusHaveData | store.StatusValid}},
 		Block:   make([]byte, 200_000),
-		PutUndo: &Undo{Block: hash},
+		PutUndo: &store.Undo{Block: hash},
 	}
 	txid := chain.DoubleSHA256([]byte(fmt.Sprint("tx", n)))
 	for i := range n {
 		addr := chain.Address{byte(i), byte(i >> 8), 0xaa}
-		u.Add = append(u.Add, Output{OutPoint: chain.OutPoint{TxID: txid, Index: uint32(i)}, UTXO: UTXO{Amount: int64(i + 1), Address: addr, Height: 1}})
-		u.AddHistory = append(u.AddHistory, HistoryEntry{Address: addr, Height: 1, TxIndex: 0, TxID: txid})
+		u.Add = append(u.Add, store.Output{OutPoint: chain.OutPoint{TxID: txid, Index: uint32(i)}, UTXO: store.UTXO{Amount: int64(i + 1), Address: addr, Height: 1}})
+		u.AddHistory = append(u.AddHistory, store.HistoryEntry{Address: addr, Height: 1, TxIndex: 0, TxID: txid})
 	}
-	u.AddTxs = []TxLocation{{TxID: txid, Height: 1}}
+	u.AddTxs = []store.TxLocation{{TxID: txid, Height: 1}}
 	return u
 }
 
 // snapshot is everything a store holds that an update changes.
 type snapshot struct {
 	tip     chain.Hash
-	utxos   []Output
-	history []HistoryEntry
-	records map[chain.Hash]BlockRecord
+	utxos   []store.Output
+	history []store.HistoryEntry
+	records map[chain.Hash]store.BlockRecord
 	blocks  map[chain.Hash]int
 }
 
-func snapshotOf(t *testing.T, s Store) snapshot {
+func snapshotOf(t *testing.T, s store.Store) snapshot {
 	t.Helper()
 	var snap snapshot
 	var err error
 	if snap.tip, err = s.Tip(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ForEachUTXO(func(o Output) error { snap.utxos = append(snap.utxos, o); return nil }); err != nil {
+	if err := s.ForEachUTXO(func(o store.Output) error { snap.utxos = append(snap.utxos, o); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ForEachHistory(func(e HistoryEntry) error { snap.history = append(snap.history, e); return nil }); err != nil {
+	if err := s.ForEachHistory(func(e store.HistoryEntry) error { snap.history = append(snap.history, e); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	snap.records = map[chain.Hash]BlockRecord{}
+	snap.records = map[chain.Hash]store.BlockRecord{}
 	snap.blocks = map[chain.Hash]int{}
-	if err := s.ForEachRecord(func(r BlockRecord) error {
+	if err := s.ForEachRecord(func(r store.BlockRecord) error {
 		h := r.Header.Hash()
 		snap.records[h] = r
 		if b, err := s.Block(h); err == nil {
@@ -73,9 +74,9 @@ func snapshotOf(t *testing.T, s Store) snapshot {
 	return snap
 }
 
-func openSmall(t *testing.T, dir string) *Badger {
+func openSmall(t *testing.T, dir string) *Store {
 	t.Helper()
-	s, err := OpenBadger(dir, BadgerOptions{MemTableSize: smallMemTable})
+	s, err := Open(dir, Options{MemTableSize: smallMemTable})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,14 +104,14 @@ func TestJournaledUpdate(t *testing.T) {
 	if err := s.Apply(u); err != nil {
 		t.Fatal(err)
 	}
-	m := NewMemory()
+	m := store.NewMemory()
 	if err := m.Apply(u); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := snapshotOf(t, s), snapshotOf(t, m); !reflect.DeepEqual(got, want) {
 		t.Fatalf("badger and memory differ after a journaled update: %d vs %d utxos", len(got.utxos), len(want.utxos))
 	}
-	if _, err := s.get(keyJournal); !errors.Is(err, ErrNotFound) {
+	if _, err := s.get(keyJournal); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("journal marker left behind: %v", err)
 	}
 }
@@ -120,8 +121,8 @@ func TestJournaledUpdate(t *testing.T) {
 // with all of it, and leaves no journal behind.
 func TestJournalCrash(t *testing.T) {
 	u := bigUpdate(4000)
-	empty := snapshotOf(t, NewMemory())
-	m := NewMemory()
+	empty := snapshotOf(t, store.NewMemory())
+	m := store.NewMemory()
 	if err := m.Apply(u); err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestJournalCrash(t *testing.T) {
 			if err := s.scan([]byte{prefixJournal}, func([]byte, []byte) error { left++; return nil }); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.get(keyJournal); !errors.Is(err, ErrNotFound) || left > 0 {
+			if _, err := s.get(keyJournal); !errors.Is(err, store.ErrNotFound) || left > 0 {
 				t.Fatalf("journal left behind: marker %v, %d chunks", err, left)
 			}
 		})
@@ -176,7 +177,7 @@ func TestEncodeOpsRoundTrip(t *testing.T) {
 			t.Fatalf("write %d differs", i)
 		}
 	}
-	if _, err := decodeOps([]byte{0, 5, 'a'}); !errors.Is(err, ErrCorrupt) {
+	if _, err := decodeOps([]byte{0, 5, 'a'}); !errors.Is(err, store.ErrCorrupt) {
 		t.Fatalf("truncated journal: %v", err)
 	}
 }
@@ -187,10 +188,10 @@ func TestUTXOCache(t *testing.T) {
 	s := openSmall(t, t.TempDir())
 	defer s.Close()
 	op := chain.OutPoint{TxID: chain.DoubleSHA256([]byte("cached")), Index: 3}
-	out := Output{OutPoint: op, UTXO: UTXO{Amount: 7, Address: chain.Address{9}, Height: 1}}
+	out := store.Output{OutPoint: op, UTXO: store.UTXO{Amount: 7, Address: chain.Address{9}, Height: 1}}
 	hdr := chain.BlockHeader{Version: 1, Bits: 0x207fffff, Nonce: 1}
-	connect := &Update{Tip: hdr.Hash(), Add: []Output{out}}
-	spend := &Update{Tip: hdr.Hash(), Remove: []Output{out}}
+	connect := &store.Update{Tip: hdr.Hash(), Add: []store.Output{out}}
+	spend := &store.Update{Tip: hdr.Hash(), Remove: []store.Output{out}}
 	check := func(want bool) {
 		t.Helper()
 		for range 2 { // a miss, then (maybe) a hit

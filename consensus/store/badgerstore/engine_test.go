@@ -1,4 +1,4 @@
-package store_test
+package badgerstore_test
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"github.com/devchain/devchain/consensus"
 	"github.com/devchain/devchain/consensus/consensustest"
 	"github.com/devchain/devchain/consensus/store"
+	"github.com/devchain/devchain/consensus/store/badgerstore"
 )
 
 // engineChain is a datadir written by a real engine: genesis, a1, a2 (alice
@@ -46,7 +47,7 @@ func newEngineChain(t *testing.T) *engineChain {
 // open opens the datadir's store and an engine on it; the store is open
 // (and must be closed) even when the engine fails.
 func (c *engineChain) open() (store.Store, *consensus.Engine, error) {
-	s, err := store.OpenBadger(c.dir, store.BadgerOptions{})
+	s, err := badgerstore.Open(c.dir, badgerstore.Options{})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -86,10 +87,10 @@ func TestEngineOnCorruptStore(t *testing.T) {
 		atStart bool                                     // consensus.New fails
 		then    func(t *testing.T, c *engineChain, e *consensus.Engine)
 	}{
-		{name: "tip truncated", damage: fixed(store.KeyTip, []byte{1, 2, 3}), atStart: true},
-		{name: "genesis hash truncated", damage: fixed(store.KeyGenesis, []byte{1}), atStart: true},
-		{name: "tip names no known block", damage: fixed(store.KeyTip, make([]byte, 32)), atStart: true},
-		{name: "tip deleted", damage: fixed(store.KeyTip, nil), atStart: true},
+		{name: "tip truncated", damage: fixed(badgerstore.KeyTip, []byte{1, 2, 3}), atStart: true},
+		{name: "genesis hash truncated", damage: fixed(badgerstore.KeyGenesis, []byte{1}), atStart: true},
+		{name: "tip names no known block", damage: fixed(badgerstore.KeyTip, make([]byte, 32)), atStart: true},
+		{name: "tip deleted", damage: fixed(badgerstore.KeyTip, nil), atStart: true},
 		{name: "record of a1 deleted", damage: record("a1", nil), atStart: true},
 		{name: "record of a2 truncated", damage: record("a2", []byte("short")), atStart: true},
 		{name: "record of a2 zeroed", damage: record("a2", make([]byte, 85)), atStart: true},
@@ -98,7 +99,7 @@ func TestEngineOnCorruptStore(t *testing.T) {
 		{
 			name: "output spent by the next block truncated",
 			damage: func(c *engineChain) ([]byte, []byte) {
-				return store.UTXOKey(c.h.OutPoint("pay:0")), []byte{1, 2}
+				return badgerstore.UTXOKey(c.h.OutPoint("pay:0")), []byte{1, 2}
 			},
 			then: func(t *testing.T, c *engineChain, e *consensus.Engine) {
 				wantStoreFailure(t, c.process(e, "a4"))
@@ -110,7 +111,7 @@ func TestEngineOnCorruptStore(t *testing.T) {
 		{
 			name: "undo data of the tip truncated",
 			damage: func(c *engineChain) ([]byte, []byte) {
-				return store.UndoKey(c.hash("a3")), []byte{1, 0, 0, 0, 9}
+				return badgerstore.UndoKey(c.hash("a3")), []byte{1, 0, 0, 0, 9}
 			},
 			then: func(t *testing.T, c *engineChain, e *consensus.Engine) {
 				c.mustProcess(t, e, "b3")
@@ -120,7 +121,7 @@ func TestEngineOnCorruptStore(t *testing.T) {
 		{
 			name: "block data of the tip garbage",
 			damage: func(c *engineChain) ([]byte, []byte) {
-				return store.BlockKey(c.hash("a3")), []byte("not a block")
+				return badgerstore.BlockKey(c.hash("a3")), []byte("not a block")
 			},
 			then: func(t *testing.T, c *engineChain, e *consensus.Engine) {
 				wantStoreFailure(t, e.VerifyChain())
@@ -159,7 +160,7 @@ func fixed(key, value []byte) func(*engineChain) ([]byte, []byte) {
 
 // record replaces (nil: deletes) a block's index record.
 func record(name string, value []byte) func(*engineChain) ([]byte, []byte) {
-	return func(c *engineChain) ([]byte, []byte) { return store.RecordKey(c.hash(name)), value }
+	return func(c *engineChain) ([]byte, []byte) { return badgerstore.RecordKey(c.hash(name)), value }
 }
 
 // recordAtHeight rewrites a block's index record, well formed, at another
@@ -167,6 +168,6 @@ func record(name string, value []byte) func(*engineChain) ([]byte, []byte) {
 func recordAtHeight(name string, height uint32) func(*engineChain) ([]byte, []byte) {
 	return func(c *engineChain) ([]byte, []byte) {
 		rec := store.BlockRecord{Header: c.h.Block(name).Header, Height: height, Status: store.StatusHaveData | store.StatusValid}
-		return store.RecordKey(c.hash(name)), store.EncodeRecord(rec)
+		return badgerstore.RecordKey(c.hash(name)), badgerstore.EncodeRecord(rec)
 	}
 }
