@@ -127,9 +127,9 @@ func (e *Engine) loadBlock(n *blockNode) (*chain.Block, error) {
 	if err != nil {
 		return nil, fmt.Errorf("consensus: read block %s: %w", n.hash, err)
 	}
-	b, err := chain.DecodeBlock(data)
+	b, err := decodeStored(n.hash, data)
 	if err != nil {
-		return nil, fmt.Errorf("consensus: stored block %s: %w: %v", n.hash, store.ErrCorrupt, err)
+		return nil, err
 	}
 	e.blockCache[n.hash] = b
 	return b, nil

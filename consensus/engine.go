@@ -49,6 +49,7 @@ type Engine struct {
 	params     *Params
 	store      store.Store
 	log        *slog.Logger
+	halted     error // halt.go: the store failure after which nothing changes
 	index      map[chain.Hash]*blockNode
 	main       []*blockNode // the active chain, by height
 	candidates map[*blockNode]struct{}
@@ -255,6 +256,9 @@ func (e *Engine) addNode(n *blockNode) {
 // orphan pool. A block that breaks a rule is rejected with a *RuleError; a
 // store failure is returned wrapped and is never a verdict on the block.
 func (e *Engine) ProcessBlock(b *chain.Block, now time.Time) (*Result, error) {
+	if err := e.haltedErr(); err != nil {
+		return &Result{Hash: b.Hash()}, err
+	}
 	defer e.clearCache()
 	before := e.tip()
 	res := &Result{Hash: b.Hash()}
@@ -272,7 +276,7 @@ func (e *Engine) ProcessBlock(b *chain.Block, now time.Time) (*Result, error) {
 		res.Status = e.placement(e.index[res.Hash])
 	}
 	e.logResult(res, before, err)
-	return res, err
+	return res, e.noteFailure(err)
 }
 
 // processBlock accepts one block; failures of blocks it connects on the way
@@ -434,7 +438,11 @@ func (e *Engine) placement(n *blockNode) Status {
 
 // ProcessHeader adds a header without its block (headers-first sync). The
 // parent must be known. It returns true when the header is new.
-func (e *Engine) ProcessHeader(h *chain.BlockHeader, now time.Time) (bool, error) {
+func (e *Engine) ProcessHeader(h *chain.BlockHeader, now time.Time) (isNew bool, err error) {
+	if err := e.haltedErr(); err != nil {
+		return false, err
+	}
+	defer func() { err = e.noteFailure(err) }()
 	hash := h.Hash()
 	if n := e.index[hash]; n != nil {
 		if n.failed() {

@@ -69,19 +69,28 @@ func (e *Engine) MainChainHash(height uint32) (chain.Hash, bool) {
 // Block returns a stored block. Like every query method it only reads, so
 // callers may run queries concurrently with each other (not with changes).
 func (e *Engine) Block(hash chain.Hash) (*chain.Block, error) {
-	data, err := e.BlockBytes(hash)
+	data, err := e.rawBlock(hash)
 	if err != nil {
 		return nil, err
 	}
-	b, err := chain.DecodeBlock(data)
-	if err != nil {
-		return nil, fmt.Errorf("consensus: stored block %s: %w: %v", hash, store.ErrCorrupt, err)
-	}
-	return b, nil
+	return decodeStored(hash, data)
 }
 
-// BlockBytes returns a stored block's serialization.
+// BlockBytes returns a stored block's serialization, verified as Block
+// verifies it: what a peer is served.
 func (e *Engine) BlockBytes(hash chain.Hash) ([]byte, error) {
+	data, err := e.rawBlock(hash)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := decodeStored(hash, data); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// rawBlock reads a block's bytes from the store, unverified.
+func (e *Engine) rawBlock(hash chain.Hash) ([]byte, error) {
 	n := e.index[hash]
 	if n == nil || !n.status.Has(store.StatusHaveData) {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownBlock, hash)

@@ -73,13 +73,17 @@ func (e *Engine) tipStatus(n *blockNode) TipStatus {
 // InvalidateBlock marks a block invalid by hand, as Bitcoin Core's
 // invalidateblock: it and its descendants leave the active chain, and the
 // engine moves to the best chain without them.
-func (e *Engine) InvalidateBlock(hash chain.Hash) (*Result, error) {
+func (e *Engine) InvalidateBlock(hash chain.Hash) (_ *Result, err error) {
+	if err := e.haltedErr(); err != nil {
+		return nil, err
+	}
+	defer func() { err = e.noteFailure(err) }()
 	n := e.index[hash]
 	if n == nil {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownBlock, hash)
 	}
 	if n.parent == nil {
-		return nil, fmt.Errorf("consensus: the genesis block cannot be invalidated")
+		return nil, errGenesisInvalidate
 	}
 	defer e.clearCache()
 	before := e.tip()
@@ -98,7 +102,11 @@ func (e *Engine) InvalidateBlock(hash chain.Hash) (*Result, error) {
 // ReconsiderBlock clears the invalid marks of a block, its descendants and
 // its ancestors, as Bitcoin Core's reconsiderblock, and moves to the best
 // chain. A block that really breaks a rule is found invalid again.
-func (e *Engine) ReconsiderBlock(hash chain.Hash) (*Result, error) {
+func (e *Engine) ReconsiderBlock(hash chain.Hash) (_ *Result, err error) {
+	if err := e.haltedErr(); err != nil {
+		return nil, err
+	}
+	defer func() { err = e.noteFailure(err) }()
 	n := e.index[hash]
 	if n == nil {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownBlock, hash)

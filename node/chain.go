@@ -47,6 +47,7 @@ func (n *Node) processBlock(b *chain.Block, from origin) (*consensus.Result, err
 		// over RPC is on disk before the caller hears it was accepted.
 		if err := store.Flush(n.store); err != nil {
 			n.log.Error("block_not_stored", "hash", b.Hash(), "err", err)
+			n.abort(err)
 			return res, err
 		}
 	}
@@ -65,7 +66,11 @@ func (n *Node) changeChain(change func(e *consensus.Engine) (*consensus.Result, 
 		n.pool.BlocksChanged(res.Disconnected, res.Connected, n.engine, n.now())
 		tip = n.engine.Tip()
 	}
+	halted := n.engine.Halted()
 	n.mu.Unlock()
+	if halted != nil {
+		n.abort(halted)
+	}
 	if moved {
 		n.miner.Notify()
 		n.log.Info("tip_changed", "height", tip.Height, "hash", tip.Hash,

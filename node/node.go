@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/devchain/devchain/chain"
@@ -79,6 +80,8 @@ type Node struct {
 
 	stopRequested chan struct{}
 	stopOnce      sync.Once
+	abortOnce     sync.Once
+	abortErr      atomic.Pointer[error] // abort.go
 	closeOnce     sync.Once
 	closeErr      error
 }

@@ -59,7 +59,7 @@ func runNode(args []string, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	params, err := loadGenesis(*datadir, *genesis)
+	params, keepGenesis, err := loadGenesis(*datadir, *genesis)
 	if err != nil {
 		fmt.Fprintf(stderr, "node run: %v\n", err)
 		return 1
@@ -85,6 +85,11 @@ func runNode(args []string, stderr io.Writer) int {
 		}
 		return 1
 	}
+	if err := keepGenesis(); err != nil {
+		n.Close()
+		fmt.Fprintf(stderr, "node run: %v\n", err)
+		return 1
+	}
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(signals)
@@ -94,18 +99,28 @@ func runNode(args []string, stderr io.Writer) int {
 	case <-n.Done():
 		log.Info("shutdown", "reason", "stop requested")
 	}
-	if err := n.Close(); err != nil {
-		fmt.Fprintf(stderr, "node run: close: %v\n", err)
+	cerr := n.Close()
+	if err := n.Err(); err != nil {
+		fmt.Fprintf(stderr, "node run: %v\n", err)
+		return 1
+	}
+	if cerr != nil {
+		fmt.Fprintf(stderr, "node run: close: %v\n", cerr)
 		return 1
 	}
 	return 0
 }
 
-// loadGenesis reads the chain parameters: from --genesis when given (and
-// then keeps a copy in the datadir), else from the datadir's copy, else
-// from ./genesis.json. A datadir whose copy differs from --genesis is
-// refused here, before its store is opened.
-func loadGenesis(datadir, path string) (*consensus.Params, error) {
+// loadGenesis reads the chain parameters: from --genesis when given, else
+// from the datadir's copy, else from ./genesis.json. A datadir whose copy
+// differs from --genesis is refused here, before its store is opened.
+//
+// The copy is not written here: keep writes it, and runNode calls keep
+// only once the node started, so a start refused for any reason (a store
+// of another chain when the copy was deleted, a damaged store) writes
+// nothing, and the right genesis is not refused ever after.
+func loadGenesis(datadir, path string) (params *consensus.Params, keep func() error, err error) {
+	nothing := func() error { return nil }
 	kept := filepath.Join(datadir, genesisFile)
 	if path == "" {
 		if _, err := os.Stat(kept); err == nil {
@@ -116,33 +131,33 @@ func loadGenesis(datadir, path string) (*consensus.Params, error) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("genesis: %w", err)
+		return nil, nil, fmt.Errorf("genesis: %w", err)
 	}
-	params, err := consensus.LoadParams(path)
+	params, err = consensus.LoadParams(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if path == kept {
-		return params, nil
+		return params, nothing, nil
 	}
 	if _, err := os.Stat(kept); err == nil {
 		oldParams, err := consensus.LoadParams(kept)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if oldParams.GenesisHash != params.GenesisHash {
-			return nil, fmt.Errorf("%w: %s was created for genesis %s (see %s), %s gives %s",
+			return nil, nil, fmt.Errorf("%w: %s was created for genesis %s (see %s), %s gives %s",
 				consensus.ErrWrongChain, datadir, oldParams.GenesisHash, kept, path, params.GenesisHash)
 		}
-		return params, nil
+		return params, nothing, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("genesis: %w", err)
+		return nil, nil, fmt.Errorf("genesis: %w", err)
 	}
-	if err := os.MkdirAll(datadir, 0o700); err != nil {
-		return nil, fmt.Errorf("datadir: %w", err)
+	keep = func() error {
+		if err := os.WriteFile(kept, data, 0o644); err != nil {
+			return fmt.Errorf("datadir: keep genesis: %w", err)
+		}
+		return nil
 	}
-	if err := os.WriteFile(kept, data, 0o644); err != nil {
-		return nil, fmt.Errorf("datadir: keep genesis: %w", err)
-	}
-	return params, nil
+	return params, keep, nil
 }

@@ -124,6 +124,11 @@ func (c *checker) block(key, value []byte) error {
 	if got := b.Hash(); got != hash {
 		return fmt.Errorf("%w: block %s holds block %s", store.ErrCorrupt, hash, got)
 	}
+	// A flipped bit in a transaction leaves the header, and so the hash,
+	// intact: the Merkle root catches it.
+	if root := chain.MerkleRoot(b.TxIDs()); root != b.Header.MerkleRoot {
+		return fmt.Errorf("%w: block %s: its transactions do not give the Merkle root of its header (a stored transaction is damaged)", store.ErrCorrupt, hash)
+	}
 	return nil
 }
 
