@@ -42,6 +42,10 @@ type Config struct {
 	Mine         bool
 	MinerAddress string
 	MineThreads  int
+	// MinFreeBytes is the disk's free-space floor: below it the node does
+	// not start, and stops with a disk-full error (default
+	// badgerstore.DefaultMinFreeBytes; negative: none).
+	MinFreeBytes int64
 	// MempoolBytes bounds the mempool (default 64 MiB).
 	MempoolBytes int64
 	// StatusInterval is how often peers are polled for their tip (default 1 s).
@@ -165,21 +169,26 @@ func New(cfg Config) (n *Node, err error) {
 	return n, nil
 }
 
-// openChain opens the Badger store and the engine on it.
+// openChain opens the Badger store and the engine on it. The store is
+// verified before it is opened for writing (badgerstore.Open): a damaged
+// datadir, one of another genesis or a full disk is refused with the cause,
+// and left as it was found.
 func (n *Node) openChain() error {
+	genesis := n.params.GenesisHash
 	s, err := badgerstore.Open(filepath.Join(n.cfg.DataDir, "chain"), badgerstore.Options{
 		Logger:        n.log,
 		MaxBlockBytes: n.params.MaxBlockBytes,
+		Genesis:       &genesis,
+		CheckValues:   true,
+		MinFreeBytes:  n.cfg.MinFreeBytes,
 	})
-	if err != nil {
-		return err
+	if errors.Is(err, badgerstore.ErrOtherGenesis) {
+		return fmt.Errorf("%w: %w", consensus.ErrWrongChain, err)
 	}
-	n.store = s
-	// A damaged datadir is refused here, with the key at fault, rather
-	// than failing (or answering wrong) later.
-	if err := s.Check(); err != nil {
+	if err != nil {
 		return fmt.Errorf("node: datadir %s: %w", n.cfg.DataDir, err)
 	}
+	n.store = s
 	n.engine, err = consensus.New(consensus.Config{Params: n.params, Store: s, Logger: n.log,
 		SigVerifier: n.sigs, SigCache: n.sigCache})
 	return err

@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus/store"
@@ -25,6 +26,18 @@ type Options struct {
 	MaxBlockBytes int64
 	// MemTableSize overrides the memtable size (default DefaultMemTableSize).
 	MemTableSize int64
+	// Genesis, when set, is the chain the caller runs: a store created for
+	// another genesis is refused (ErrOtherGenesis) before anything is
+	// written to it.
+	Genesis *chain.Hash
+	// CheckValues makes Open read every value of an existing store back
+	// (Check) in its dry run, before the writing open: what a node does at
+	// start-up. Tests that store hand-made values leave it off.
+	CheckValues bool
+	// MinFreeBytes is the free-space floor (DefaultMinFreeBytes when 0,
+	// none when negative): below it the store does not open, and refuses
+	// writes with ErrDiskFull.
+	MinFreeBytes int64
 }
 
 // Badger tuning. The memtable is small: every write inserts into its skip
@@ -33,12 +46,19 @@ type Options struct {
 // more (blocks, undo records of big blocks) go to the value log, so the LSM
 // tree and the memtables hold only small entries. Nothing compresses well
 // (hashes, keys, signatures), so tables are not compressed and need no block
-// cache: reads go to the memory-mapped tables.
+// cache: reads go to the memory-mapped tables. Value log files are kept to
+// 256 MiB so that the start-up dry run (preflight.go) copies little.
 const (
 	DefaultMemTableSize = 16 << 20
 	valueThreshold      = 64 << 10
+	valueLogFileSize    = 256 << 20
 	indexCacheSize      = 8 << 20
+	numCompactors       = 2
 )
+
+// markInterval spaces the flush mark's writes (each syncs Badger and
+// fsyncs a file); Close always writes it.
+const markInterval = time.Second
 
 // Store is a store.Store in a Badger database directory.
 //
@@ -56,6 +76,12 @@ type Store struct {
 
 	utxos utxoCache // recently read and created unspent outputs
 
+	dir      string // "" for a dry run: no flush mark, no floor
+	minFree  int64
+	tip      chain.Hash // the tip of the last update, for the flush mark
+	marked   chain.Hash // the tip the flush mark holds
+	markedAt time.Time
+
 	mu        sync.Mutex
 	applied   *sync.Cond // signalled as writes are applied
 	issued    uint64     // writes handed to Badger's writer
@@ -63,42 +89,68 @@ type Store struct {
 	failed    error      // the first failure of a write that had returned
 }
 
-// Open opens (creating if needed) the Badger store in dir. A write
+// Open opens (creating if needed) the Badger store in dir. An existing
+// store is verified first without writing to it (preflight.go): a damaged
+// or missing file, a store that holds less than the node last flushed, a
+// store of another genesis or a disk below the free-space floor is refused
+// with an error naming the cause, and dir is left as it was found. A write
 // interrupted by a crash after its journal was committed is finished here,
 // before anything reads the store.
 func Open(dir string, opts Options) (*Store, error) {
-	memTable := opts.MemTableSize
-	if memTable <= 0 {
-		memTable = DefaultMemTableSize
+	if opts.MinFreeBytes == 0 {
+		opts.MinFreeBytes = DefaultMinFreeBytes
 	}
-	bopts := badger.DefaultOptions(dir).
-		WithLogger(badgerLogger{opts.Logger}).
-		WithMemTableSize(memTable).
-		WithNumMemtables(2).
-		WithNumLevelZeroTables(4).
-		WithNumLevelZeroTablesStall(12).
-		WithNumCompactors(2).
-		WithValueThreshold(valueThreshold).
-		WithCompression(options.None).
-		WithBlockCacheSize(0).
-		WithIndexCacheSize(indexCacheSize).
-		WithNumVersionsToKeep(1).
-		// One writer (the engine, under the node's lock): no conflicts to detect.
-		WithDetectConflicts(false)
-	db, err := badger.Open(bopts)
+	entries, err := storeFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) > 0 {
+		if err := checkFreeSpace(dir, opts.MinFreeBytes); err != nil {
+			return nil, err
+		}
+		if err := preflight(dir, entries, opts); err != nil {
+			return nil, err
+		}
+		if err := removeEmptyMemtables(dir, entries); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		if err := checkFreeSpace(dir, opts.MinFreeBytes); err != nil {
+			return nil, err
+		}
+	}
+	s, err := openDB(dir, opts, false)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
-	s := &Store{db: db, log: opts.Logger, utxos: newUTXOCache(utxoCacheEntries)}
-	s.applied = sync.NewCond(&s.mu)
+	s.dir, s.minFree = dir, opts.MinFreeBytes
 	if err := s.checkSchema(); err != nil {
-		db.Close()
+		s.db.Close()
 		return nil, err
 	}
 	if err := s.recoverJournal(); err != nil {
-		db.Close()
+		s.db.Close()
 		return nil, err
 	}
+	if s.tip, err = s.Tip(); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	s.marked = s.tip
+	return s, nil
+}
+
+// openDB opens Badger in dir.
+func openDB(dir string, opts Options, dryRun bool) (*Store, error) {
+	db, err := badger.Open(badgerOptions(dir, opts, dryRun))
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, log: opts.Logger, utxos: newUTXOCache(utxoCacheEntries)}
+	s.applied = sync.NewCond(&s.mu)
 	return s, nil
 }
 
@@ -329,6 +381,9 @@ func (s *Store) Apply(u *store.Update) error {
 		return err
 	}
 	s.utxos.apply(u)
+	s.mu.Lock()
+	s.tip = u.Tip
+	s.mu.Unlock()
 	return nil
 }
 
@@ -399,6 +454,11 @@ func (s *Store) write(ops []op) error {
 	if err := s.failure(); err != nil {
 		return err
 	}
+	if s.dir != "" {
+		if err := checkFreeSpace(s.dir, s.minFree); err != nil {
+			return err
+		}
+	}
 	txn := s.db.NewTransaction(true)
 	for i := range ops {
 		err := ops[i].apply(txn)
@@ -440,23 +500,71 @@ func (s *Store) failure() error {
 }
 
 // Flush waits until every write made so far is applied, and reports a
-// failure of any of them.
+// failure of any of them. At most every markInterval it also syncs Badger
+// and records the tip in the flush mark.
 func (s *Store) Flush() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	// The tip is taken with the target: its write was issued before.
+	tip := s.tip
 	for target := s.issued; s.completed < target; {
 		s.applied.Wait()
 	}
-	return s.failed
+	err := s.failed
+	s.mu.Unlock()
+	if err != nil || s.dir == "" || tip == s.marked || time.Since(s.markedAt) < markInterval {
+		return err
+	}
+	if err := s.db.Sync(); err != nil {
+		return fmt.Errorf("store: sync: %w", err)
+	}
+	return s.mark(tip)
 }
 
-// Close implements Store.
+// mark records tip, which Badger holds durably, in the flush mark.
+func (s *Store) mark(tip chain.Hash) error {
+	v, err := s.get(hashKey(prefixRecord, tip))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // an empty store
+	}
+	if err != nil {
+		return err
+	}
+	rec, err := decodeRecord(v)
+	if err != nil {
+		return err
+	}
+	if err := writeMark(s.dir, flushMark{Height: rec.Height, Tip: tip}); err != nil {
+		return err
+	}
+	s.marked, s.markedAt = tip, time.Now()
+	return nil
+}
+
+// Close implements Store: every write is applied and synced, then the
+// flush mark records the tip.
 func (s *Store) Close() error {
 	ferr := s.Flush()
+	s.mu.Lock()
+	tip := s.tip
+	s.mu.Unlock()
+	var rec []byte
+	if ferr == nil && s.dir != "" {
+		rec, ferr = s.get(hashKey(prefixRecord, tip))
+		if errors.Is(ferr, store.ErrNotFound) {
+			ferr = nil
+		}
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
-	return ferr
+	if ferr != nil || rec == nil {
+		return ferr
+	}
+	r, err := decodeRecord(rec)
+	if err != nil {
+		return err
+	}
+	return writeMark(s.dir, flushMark{Height: r.Height, Tip: tip})
 }
 
 // badgerLogger forwards Badger's warnings and errors to slog; its chatter

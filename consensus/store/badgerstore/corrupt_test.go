@@ -107,13 +107,17 @@ func corruptions(blocks []*block) []corruption {
 
 // TestCorruptValues damages one stored value or key at a time, directly in
 // Badger, and checks that reading it fails with an error wrapping
-// ErrCorrupt, never a panic and never a wrong value.
+// ErrCorrupt, never a panic and never a wrong value. The tip and genesis,
+// which Open reads, make Open itself fail so.
 func TestCorruptValues(t *testing.T) {
 	for _, c := range corruptions(testChain()) {
 		t.Run(c.name, func(t *testing.T) {
 			dir, _ := badgerWithChain(t)
 			rawWrite(t, dir, c.key, c.value)
 			s, err := badgerstore.Open(dir, badgerstore.Options{})
+			if errors.Is(err, store.ErrCorrupt) && (bytes.Equal(c.key, badgerstore.KeyTip) || bytes.Equal(c.key, badgerstore.KeyGenesis)) {
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
