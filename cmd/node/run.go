@@ -64,6 +64,11 @@ func runNode(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "node run: %v\n", err)
 		return 1
 	}
+	// Signals are caught from here on: one arriving while the node starts
+	// stops it cleanly once started, rather than killing it mid-start.
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(signals)
 	n, err := node.New(node.Config{
 		DataDir:        *datadir,
 		Params:         params,
@@ -90,9 +95,6 @@ func runNode(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "node run: %v\n", err)
 		return 1
 	}
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(signals)
 	select {
 	case sig := <-signals:
 		log.Info("shutdown", "signal", sig.String())
