@@ -335,3 +335,105 @@ func TestRefusedStartWritesNothing(t *testing.T) {
 	mustVerify(t, n)
 	n.Stop()
 }
+
+// mountSmallDisk mounts a tmpfs of size bytes at a new directory, for the
+// disk-full test; the test is skipped, saying why, where mounting is
+// impossible (not root, no tmpfs).
+func mountSmallDisk(t *testing.T, size int64) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "disk")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		t.Skipf("cannot mount a small tmpfs to fill (needs root): %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, out)
+		}
+	})
+	return dir
+}
+
+// freeSpace is the space left on dir's file system.
+func freeSpace(t *testing.T, dir string) int64 {
+	t.Helper()
+	out, err := exec.Command("df", "--output=avail", "-B1", dir).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var free int64
+	fields := strings.Fields(string(out))
+	fmt.Sscan(fields[len(fields)-1], &free)
+	return free
+}
+
+// fill writes a file that leaves about left bytes free on dir's disk.
+func fill(t *testing.T, dir string, left int64) string {
+	t.Helper()
+	path := filepath.Join(dir, "filler")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 1<<20)
+	for n := freeSpace(t, dir) - left; n > 0; n -= int64(len(chunk)) {
+		if _, err := f.Write(chunk[:min(int64(len(chunk)), n)]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+// TestDiskFull fills the disk of a running node below its free-space floor
+// (64 MiB) and mines: the node stops the chain and exits with a one-line
+// disk-full error, instead of dying of a SIGBUS in Badger's memory-mapped
+// files. A start on the full disk is refused the same way and writes
+// nothing; once space is freed the node starts at the same tip and
+// verifychain is true (issue 9, items 5 and 7).
+func TestDiskFull(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs node processes")
+	}
+	disk := mountSmallDisk(t, 256<<20)
+	genesis, _ := writeGenesis(t, testGenesis())
+	dir := filepath.Join(disk, "node")
+	n := e2e.StartProc(t, e2e.ProcConfig{Dir: dir, Genesis: genesis})
+	n.Must(nil, "generatetoaddress", 5, addr("miner"))
+	tip := n.BestHash()
+	filler := fill(t, disk, 40<<20)
+	t.Logf("disk filled: %d MiB free", freeSpace(t, disk)>>20)
+	start := time.Now()
+	err := n.Call(nil, "generatetoaddress", 1, addr("miner"))
+	code, exited := n.Wait(30 * time.Second)
+	out := n.Log()
+	if !exited || code != 1 {
+		t.Fatalf("node on a full disk: exited %v with %d, want exit 1 (generatetoaddress: %v)\n%s", exited, code, err, n.Tail(30))
+	}
+	if trace, ok := e2e.PanicIn(out); ok || strings.Contains(out, "SIGBUS") {
+		t.Fatalf("node crashed on a full disk:\n%s", trace)
+	}
+	line, ok := errorLine(out)
+	if !ok || !strings.Contains(line, "disk full") {
+		t.Fatalf("no one-line disk-full error:\n%s", n.Tail(30))
+	}
+	t.Logf("stopped in %v (generatetoaddress: %v): %s", time.Since(start).Round(time.Millisecond), err, line)
+
+	before := snapshotDir(t, dir)
+	refusedStart(t, dir, nil, "disk full")
+	sameFiles(t, "the start on a full disk", before, snapshotDir(t, dir))
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	n.Start()
+	if got := n.BestHash(); got != tip {
+		t.Fatalf("tip %s after the disk was freed, want %s", got, tip)
+	}
+	mustVerify(t, n)
+	n.Must(nil, "generatetoaddress", 1, addr("miner"))
+	n.Stop()
+}
