@@ -76,7 +76,7 @@ func (e *Engine) connectBlock(n *blockNode) error {
 	if err != nil {
 		return err
 	}
-	update := changes.connectUpdate(n)
+	update := e.connectUpdate(changes, n)
 	if data, ok := e.unsavedData[n.hash]; ok {
 		update.Block = data // the block is stored with its connect, in one write
 	}
@@ -111,7 +111,7 @@ func (e *Engine) disconnectTip() error {
 	if err != nil {
 		return err
 	}
-	if err := e.store.Apply(changes.disconnectUpdate(n)); err != nil {
+	if err := e.store.Apply(e.disconnectUpdate(changes, n)); err != nil {
 		return err
 	}
 	e.main = e.main[:len(e.main)-1]

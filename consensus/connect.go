@@ -9,38 +9,42 @@ import (
 	"github.com/devchain/devchain/consensus/store"
 )
 
-// changes is what connecting one block does to the UTXO set and the
-// address index; disconnecting applies it in reverse.
+// changes is what connecting one block does to the UTXO set (and its
+// address index); disconnecting applies it in reverse. The optional
+// indexes are the indexers' (indexer.go).
 type changes struct {
-	created []store.Output       // outputs the block leaves unspent
-	spent   []store.Output       // outputs from before the block that it spends, in order (the undo data)
-	history []store.HistoryEntry // one entry per (transaction, address it touches)
-	txs     []store.TxLocation   // the block's transactions, for the transaction index
+	created []store.Output // outputs the block leaves unspent
+	spent   []store.Output // outputs from before the block that it spends, in order (the undo data)
+	indexed IndexedBlock   // what the indexers are given
 }
 
-func (c *changes) connectUpdate(n *blockNode) *store.Update {
+func (e *Engine) connectUpdate(c *changes, n *blockNode) *store.Update {
 	rec := n.record()
 	rec.Status |= store.StatusValid
-	return &store.Update{
-		Tip:        n.hash,
-		Records:    []store.BlockRecord{rec},
-		Remove:     c.spent,
-		Add:        c.created,
-		PutUndo:    &store.Undo{Block: n.hash, Spent: c.spent},
-		AddHistory: c.history,
-		AddTxs:     c.txs,
+	u := &store.Update{
+		Tip:     n.hash,
+		Records: []store.BlockRecord{rec},
+		Remove:  c.spent,
+		Add:     c.created,
+		PutUndo: &store.Undo{Block: n.hash, Spent: c.spent},
 	}
+	for _, ix := range e.indexers {
+		ix.Connect(u, &c.indexed)
+	}
+	return u
 }
 
-func (c *changes) disconnectUpdate(n *blockNode) *store.Update {
-	return &store.Update{
-		Tip:           n.parent.hash,
-		Remove:        c.created,
-		Add:           c.spent,
-		DeleteUndo:    &n.hash,
-		DeleteHistory: c.history,
-		DeleteTxs:     c.txs,
+func (e *Engine) disconnectUpdate(c *changes, n *blockNode) *store.Update {
+	u := &store.Update{
+		Tip:        n.parent.hash,
+		Remove:     c.created,
+		Add:        c.spent,
+		DeleteUndo: &n.hash,
 	}
+	for _, ix := range e.indexers {
+		ix.Disconnect(u, &c.indexed)
+	}
+	return u
 }
 
 // spentLookup finds the output an input spends when it was not created
@@ -59,16 +63,15 @@ func walkBlock(b *chain.Block, n *blockNode, txids []chain.Hash, lookup spentLoo
 	if txids == nil {
 		txids = b.TxIDs()
 	}
-	c := &changes{}
+	c := &changes{indexed: IndexedBlock{Block: b, Height: n.height, TxIDs: txids, Spent: make([][]store.UTXO, len(b.Transactions))}}
 	inBlock := map[chain.OutPoint]store.UTXO{}
 	fromBefore := map[chain.OutPoint]struct{}{}
 	genesis := n.parent == nil
 	for i, tx := range b.Transactions {
 		txid := txids[i]
-		c.txs = append(c.txs, store.TxLocation{TxID: txid, Height: n.height, TxIndex: uint32(i)})
-		touched := make([]chain.Address, 0, len(tx.Inputs)+len(tx.Outputs))
 		if i > 0 {
 			spent := make([]store.UTXO, len(tx.Inputs))
+			c.indexed.Spent[i] = spent
 			for j, in := range tx.Inputs {
 				op := in.PrevOut
 				if u, ok := inBlock[op]; ok {
@@ -87,7 +90,6 @@ func walkBlock(b *chain.Block, n *blockNode, txids []chain.Hash, lookup spentLoo
 					c.spent = append(c.spent, store.Output{OutPoint: op, UTXO: u})
 					spent[j] = u
 				}
-				touched = append(touched, spent[j].Address)
 			}
 			if check != nil {
 				if err := check(i, tx, spent); err != nil {
@@ -102,11 +104,6 @@ func walkBlock(b *chain.Block, n *blockNode, txids []chain.Hash, lookup spentLoo
 				Height:   n.height,
 				Coinbase: i == 0 && !genesis, // genesis allocations are spendable at once
 			}
-			touched = append(touched, out.Address)
-		}
-		slices.SortFunc(touched, func(a, b chain.Address) int { return slices.Compare(a[:], b[:]) })
-		for _, addr := range slices.Compact(touched) {
-			c.history = append(c.history, store.HistoryEntry{Address: addr, Height: n.height, TxIndex: uint32(i), TxID: txid})
 		}
 	}
 	c.created = make([]store.Output, 0, len(inBlock))

@@ -36,6 +36,10 @@ type Config struct {
 	// adds those of the transactions it accepts); a block's signatures found
 	// there are not verified again. Verdicts are the same without it.
 	SigCache SigCache
+	// Indexers keep the optional indexes (indexer.go). Nil means
+	// DefaultIndexers(); an empty, non-nil slice keeps none. A datadir's
+	// indexes are only correct if every engine on it kept the same ones.
+	Indexers []Indexer
 }
 
 // Engine is the consensus state machine: it takes blocks and headers and the
@@ -50,6 +54,7 @@ type Engine struct {
 	store      store.Store
 	log        *slog.Logger
 	halted     error // halt.go: the store failure after which nothing changes
+	indexers   []Indexer
 	index      map[chain.Hash]*blockNode
 	main       []*blockNode // the active chain, by height
 	candidates map[*blockNode]struct{}
@@ -143,6 +148,10 @@ func New(cfg Config) (*Engine, error) {
 		unsavedData: map[chain.Hash][]byte{},
 		sigVerifier: cfg.SigVerifier,
 		sigCache:    cfg.SigCache,
+		indexers:    cfg.Indexers,
+	}
+	if e.indexers == nil {
+		e.indexers = DefaultIndexers()
 	}
 	if e.sigVerifier == nil {
 		e.sigVerifier = SequentialVerifier{}
@@ -184,7 +193,7 @@ func (e *Engine) initGenesis() error {
 	if err != nil {
 		return fmt.Errorf("consensus: genesis block: %w", err)
 	}
-	update := changes.connectUpdate(node)
+	update := e.connectUpdate(changes, node)
 	update.Genesis = &node.hash
 	return e.store.Apply(update)
 }

@@ -119,8 +119,12 @@ func (e *Engine) AddressUTXOs(addr chain.Address) ([]store.Output, error) {
 	return e.store.AddressUTXOs(addr)
 }
 
-// AddressHistory returns the active chain's transactions touching addr.
+// AddressHistory returns the active chain's transactions touching addr,
+// or ErrNoIndex when the engine does not keep the address history.
 func (e *Engine) AddressHistory(addr chain.Address) ([]store.HistoryEntry, error) {
+	if !e.keeps(AddressHistory{}) {
+		return nil, fmt.Errorf("%w: the address history (addrindex) is off", ErrNoIndex)
+	}
 	return e.store.AddressHistory(addr)
 }
 
@@ -128,10 +132,20 @@ func (e *Engine) AddressHistory(addr chain.Address) ([]store.HistoryEntry, error
 // outpoint order.
 func (e *Engine) ForEachUTXO(fn func(store.Output) error) error { return e.store.ForEachUTXO(fn) }
 
-// TxLocation finds a transaction of the active chain by its txid.
+// TxLocation finds a transaction of the active chain by its txid. Without
+// the transaction index (txindex) it finds none.
 func (e *Engine) TxLocation(txid chain.Hash) (store.TxLocation, bool, error) {
+	if !e.keeps(TxIndex{}) {
+		return store.TxLocation{}, false, nil
+	}
 	return e.store.TxLocation(txid)
 }
+
+// KeepsTxIndex reports whether the engine keeps the transaction index.
+func (e *Engine) KeepsTxIndex() bool { return e.keeps(TxIndex{}) }
+
+// KeepsAddressHistory reports whether the engine keeps the address history.
+func (e *Engine) KeepsAddressHistory() bool { return e.keeps(AddressHistory{}) }
 
 // Orphans returns the number of blocks in the orphan pool.
 func (e *Engine) Orphans() int { return e.orphans.len() }

@@ -46,6 +46,10 @@ type Config struct {
 	// not start, and stops with a disk-full error (default
 	// badgerstore.DefaultMinFreeBytes; negative: none).
 	MinFreeBytes int64
+	// NoTxIndex and NoAddrIndex turn off the optional transaction index
+	// (getrawtransaction of confirmed transactions) and address history
+	// (getaddresshistory, the wallet's history); both are kept by default.
+	NoTxIndex, NoAddrIndex bool
 	// MempoolBytes bounds the mempool (default 64 MiB).
 	MempoolBytes int64
 	// StatusInterval is how often peers are polled for their tip (default 1 s).
@@ -174,8 +178,14 @@ func New(cfg Config) (n *Node, err error) {
 // datadir, one of another genesis or a full disk is refused with the cause,
 // and left as it was found.
 func (n *Node) openChain() error {
+	chainDir := filepath.Join(n.cfg.DataDir, "chain")
+	entries, _ := os.ReadDir(chainDir)
+	keepIndexes, err := n.checkIndexes(len(entries) == 0)
+	if err != nil {
+		return err
+	}
 	genesis := n.params.GenesisHash
-	s, err := badgerstore.Open(filepath.Join(n.cfg.DataDir, "chain"), badgerstore.Options{
+	s, err := badgerstore.Open(chainDir, badgerstore.Options{
 		Logger:        n.log,
 		MaxBlockBytes: n.params.MaxBlockBytes,
 		Genesis:       &genesis,
@@ -190,8 +200,11 @@ func (n *Node) openChain() error {
 	}
 	n.store = s
 	n.engine, err = consensus.New(consensus.Config{Params: n.params, Store: s, Logger: n.log,
-		SigVerifier: n.sigs, SigCache: n.sigCache})
-	return err
+		SigVerifier: n.sigs, SigCache: n.sigCache, Indexers: n.cfg.indexers()})
+	if err != nil {
+		return err
+	}
+	return keepIndexes()
 }
 
 // Done is closed when a client asked the node to stop (the stop RPC).

@@ -42,6 +42,8 @@ func runNode(args []string, stderr io.Writer) int {
 	minerAddr := fs.String("miner-address", "", "address the coinbase pays")
 	threads := fs.Int("mine-threads", 1, "mining goroutines")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	txIndex := fs.Bool("txindex", true, "keep the transaction index (getrawtransaction of confirmed transactions)")
+	addrIndex := fs.Bool("addrindex", true, "keep the address history (getaddresshistory, the wallet's history)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -80,6 +82,8 @@ func runNode(args []string, stderr io.Writer) int {
 		Mine:           *mine,
 		MinerAddress:   *minerAddr,
 		MineThreads:    *threads,
+		NoTxIndex:      !*txIndex,
+		NoAddrIndex:    !*addrIndex,
 		Logger:         log,
 	})
 	if err != nil {

@@ -64,17 +64,21 @@ type Options struct {
 	Genesis *chain.Genesis
 	// Store opens the store; nil means MemoryStore().
 	Store StoreOpener
+	// Indexers are the engine's optional indexes; nil means the default
+	// ones (consensus.Config.Indexers).
+	Indexers []consensus.Indexer
 }
 
 // Harness builds named blocks and transactions and feeds them to a real
 // engine. Methods fail the test on misuse (unknown names) and on store
 // errors, never on consensus verdicts unless asked to (Accept, Reject).
 type Harness struct {
-	t      testing.TB
-	Params *consensus.Params
-	Engine *consensus.Engine
-	open   StoreOpener
-	store  store.Store
+	t        testing.TB
+	Params   *consensus.Params
+	Engine   *consensus.Engine
+	open     StoreOpener
+	store    store.Store
+	indexers []consensus.Indexer
 
 	clock      time.Time
 	fixedClock bool
@@ -109,6 +113,7 @@ func New(t testing.TB, opts Options) *Harness {
 		t:          t,
 		Params:     params,
 		open:       open,
+		indexers:   opts.Indexers,
 		clock:      time.Unix(int64(g.Timestamp), 0),
 		blocks:     map[string]*chain.Block{},
 		heights:    map[chain.Hash]uint32{},
@@ -139,7 +144,7 @@ func (h *Harness) startEngine() {
 		h.t.Fatalf("consensustest: open store: %v", err)
 	}
 	h.store = s
-	h.Engine, err = consensus.New(consensus.Config{Params: h.Params, Store: s})
+	h.Engine, err = consensus.New(consensus.Config{Params: h.Params, Store: s, Indexers: h.indexers})
 	if err != nil {
 		h.t.Fatalf("consensustest: start engine: %v", err)
 	}
