@@ -437,3 +437,33 @@ func TestDiskFull(t *testing.T) {
 	n.Must(nil, "generatetoaddress", 1, addr("miner"))
 	n.Stop()
 }
+
+// TestIndexesOff runs a node without the optional indexes
+// (--txindex=false --addrindex=false): it mines and verifies its chain,
+// getaddresshistory says the index is off, and a later start asking for
+// the indexes on that datadir is refused, writing nothing (issue 11,
+// item 4).
+func TestIndexesOff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs node processes")
+	}
+	genesis, _ := writeGenesis(t, testGenesis())
+	dir := t.TempDir()
+	off := []string{"--txindex=false", "--addrindex=false"}
+	n := e2e.StartProc(t, e2e.ProcConfig{Dir: dir, Genesis: genesis, Args: off})
+	n.Must(nil, "generatetoaddress", 5, addr("miner"))
+	mustVerify(t, n)
+	err := n.Call(nil, "getaddresshistory", addr("miner"))
+	if err == nil || !strings.Contains(err.Error(), "index") {
+		t.Fatalf("getaddresshistory without the index: %v, want an error saying the index is off", err)
+	}
+	n.Stop()
+	before := snapshotDir(t, dir)
+	refusedStart(t, dir, nil, "keeps the indexes", "--txindex")
+	sameFiles(t, "the refused start", before, snapshotDir(t, dir))
+	n.Start()
+	if h := n.Height(); h != 5 {
+		t.Fatalf("height %d after restart, want 5", h)
+	}
+	n.Stop()
+}
