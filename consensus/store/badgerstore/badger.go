@@ -108,8 +108,12 @@ func Open(dir string, opts Options) (*Store, error) {
 		if err := checkFreeSpace(dir, opts.MinFreeBytes); err != nil {
 			return nil, err
 		}
+		start := time.Now()
 		if err := preflight(dir, entries, opts); err != nil {
 			return nil, err
+		}
+		if opts.Logger != nil {
+			opts.Logger.Info("store_verified", "dir", dir, "ms", time.Since(start).Milliseconds())
 		}
 		if err := removeEmptyMemtables(dir, entries); err != nil {
 			return nil, err
