@@ -78,8 +78,9 @@ type Store struct {
 
 	dir      string // "" for a dry run: no flush mark, no floor
 	minFree  int64
-	tip      chain.Hash // the tip of the last update, for the flush mark
-	marked   chain.Hash // the tip the flush mark holds
+	tip      chain.Hash // the tip of the last update, for the flush mark (under mu)
+	markMu   sync.Mutex // serialises writers of the flush mark
+	marked   chain.Hash // the tip the flush mark holds (under markMu)
 	markedAt time.Time
 
 	mu        sync.Mutex
@@ -515,8 +516,13 @@ func (s *Store) Flush() error {
 	}
 	err := s.failed
 	s.mu.Unlock()
-	if err != nil || s.dir == "" || tip == s.marked || time.Since(s.markedAt) < markInterval {
+	if err != nil || s.dir == "" {
 		return err
+	}
+	s.markMu.Lock()
+	defer s.markMu.Unlock()
+	if tip == s.marked || time.Since(s.markedAt) < markInterval {
+		return nil
 	}
 	if err := s.db.Sync(); err != nil {
 		return fmt.Errorf("store: sync: %w", err)
@@ -524,7 +530,8 @@ func (s *Store) Flush() error {
 	return s.mark(tip)
 }
 
-// mark records tip, which Badger holds durably, in the flush mark.
+// mark records tip, which Badger holds durably, in the flush mark; the
+// caller holds markMu.
 func (s *Store) mark(tip chain.Hash) error {
 	v, err := s.get(hashKey(prefixRecord, tip))
 	if errors.Is(err, store.ErrNotFound) {
@@ -568,6 +575,8 @@ func (s *Store) Close() error {
 	if err != nil {
 		return err
 	}
+	s.markMu.Lock()
+	defer s.markMu.Unlock()
 	return writeMark(s.dir, flushMark{Height: r.Height, Tip: tip})
 }
 

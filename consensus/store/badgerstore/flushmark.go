@@ -1,6 +1,7 @@
 package badgerstore
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -45,8 +46,14 @@ func readMark(dir string) (m flushMark, ok bool, err error) {
 	if err != nil {
 		return m, false, fmt.Errorf("store: %w", err)
 	}
-	bad := func(why string) (flushMark, bool, error) {
-		return flushMark{}, false, fmt.Errorf("%w: %s: %s (%q); it records the tip last flushed: delete it only if the store is known good",
+	m, err = parseMark(path, data)
+	return m, err == nil, err
+}
+
+// parseMark decodes a flush mark read from path.
+func parseMark(path string, data []byte) (flushMark, error) {
+	bad := func(why string) (flushMark, error) {
+		return flushMark{}, fmt.Errorf("%w: %s: %s (%q); it records the tip last flushed: delete it only if the store is known good",
 			ErrDamaged, path, why, strings.TrimSpace(string(data)))
 	}
 	f := strings.Fields(string(data))
@@ -61,11 +68,14 @@ func readMark(dir string) (m flushMark, ok bool, err error) {
 	if err != nil {
 		return bad("bad tip hash")
 	}
-	m = flushMark{Height: uint32(h), Tip: tip}
+	m := flushMark{Height: uint32(h), Tip: tip}
 	if fmt.Sprintf("%08x", crc32.ChecksumIEEE([]byte(m.payload()))) != f[5] {
 		return bad("checksum mismatch")
 	}
-	return m, true, nil
+	if !bytes.Equal(bytes.TrimSpace(data), bytes.TrimSpace(m.encode())) {
+		return bad("not written by this store")
+	}
+	return m, nil
 }
 
 // writeMark replaces dir's flush mark durably.

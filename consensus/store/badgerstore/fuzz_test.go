@@ -12,7 +12,7 @@ import (
 // targets check that they never panic, and that whatever decodes re-encodes
 // to exactly the stored bytes (one value, one encoding). Run one with, e.g.:
 //
-//	go test ./consensus/store -run '^$' -fuzz '^FuzzDecodeUndo$' -fuzztime 20s
+//	go test ./consensus/store/badgerstore -run '^$' -fuzz '^FuzzDecodeUndo$' -fuzztime 20s
 
 var (
 	fuzzAddr = chain.Address{0xaa, 0xbb}
