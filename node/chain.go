@@ -174,6 +174,10 @@ func (n *Node) BlockBytes(hash chain.Hash) ([]byte, bool) {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	data, err := n.engine.BlockBytes(hash)
+	if errors.Is(err, store.ErrCorrupt) {
+		// Never served: a peer would rightly ban a node serving it.
+		n.log.Error("stored_block_corrupt", "hash", hash, "err", err)
+	}
 	return data, err == nil
 }
 
