@@ -78,23 +78,27 @@ func readManifest(dir string) (*manifestTables, error) {
 	return t, nil
 }
 
-// maxStrayTables is how many tables a kill can leave unlisted: one flush
-// and one table per compactor being written at that moment.
-const maxStrayTables = numCompactors + 2
-
 // checkTables compares the MANIFEST with the .sst files of dir. A listed
 // table must exist. An unlisted table is the leftover of a kill only if
 // the MANIFEST deleted it (a compaction ended) or it is newer than every
-// table the MANIFEST knows (it was being written), and only a few of the
-// latter can exist; any other unlisted table means the MANIFEST lost
-// records, and opening would delete the table.
+// table the MANIFEST knows (a flush or compaction was writing it; one
+// compaction writes many). A MANIFEST that knows no table at all has lost
+// everything, unless the kill came during the store's first flush, whose
+// data is then still in a memtable file. Any other unlisted table means
+// the MANIFEST lost records, and opening would delete the table.
 func checkTables(dir string, m *manifestTables) error {
 	onDisk := map[uint64]bool{}
+	memtables := false
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".mem") {
+			if info, err := e.Info(); err == nil && info.Size() > 0 {
+				memtables = true
+			}
+		}
 		name, ok := strings.CutSuffix(e.Name(), ".sst")
 		if !ok {
 			continue
@@ -110,17 +114,13 @@ func checkTables(dir string, m *manifestTables) error {
 			return fmt.Errorf("%w: %s is missing (the MANIFEST lists it)", ErrDamaged, tablePath(dir, id))
 		}
 	}
-	stray := 0
 	for id := range onDisk {
 		switch {
-		case m.live[id]:
-		case m.ever[id]:
+		case m.live[id], m.ever[id]:
+		case id > m.maxEver && (m.maxEver > 0 || memtables):
 		case id > m.maxEver:
-			stray++
-			if stray > maxStrayTables {
-				return fmt.Errorf("%w: %s does not list %d tables of %s (%s among them): it lost records",
-					ErrDamaged, filepath.Join(dir, manifestName), stray, dir, tablePath(dir, id))
-			}
+			return fmt.Errorf("%w: %s lists no table, and %s exists: it lost its records",
+				ErrDamaged, filepath.Join(dir, manifestName), tablePath(dir, id))
 		default:
 			return fmt.Errorf("%w: %s does not list %s, which it never deleted: it lost records",
 				ErrDamaged, filepath.Join(dir, manifestName), tablePath(dir, id))
