@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -80,8 +81,8 @@ type Store struct {
 	minFree  int64
 	tip      chain.Hash // the tip of the last update, for the flush mark (under mu)
 	markMu   sync.Mutex // serialises writers of the flush mark
-	marked   chain.Hash // the tip the flush mark holds (under markMu)
-	markedAt time.Time
+	marked   chain.Hash   // the tip the flush mark holds (under markMu)
+	markedAt atomic.Int64 // when it was written, in Unix nanoseconds
 
 	mu        sync.Mutex
 	applied   *sync.Cond // signalled as writes are applied
@@ -389,6 +390,11 @@ func (s *Store) Apply(u *store.Update) error {
 	s.mu.Lock()
 	s.tip = u.Tip
 	s.mu.Unlock()
+	// Blocks from peers are never flushed by the node one by one: the
+	// flush mark follows them at most every markInterval all the same.
+	if s.dir != "" && s.markDue() {
+		return s.Flush()
+	}
 	return nil
 }
 
@@ -521,7 +527,7 @@ func (s *Store) Flush() error {
 	}
 	s.markMu.Lock()
 	defer s.markMu.Unlock()
-	if tip == s.marked || time.Since(s.markedAt) < markInterval {
+	if tip == s.marked || !s.markDue() {
 		return nil
 	}
 	if err := s.db.Sync(); err != nil {
@@ -547,8 +553,14 @@ func (s *Store) mark(tip chain.Hash) error {
 	if err := writeMark(s.dir, flushMark{Height: rec.Height, Tip: tip}); err != nil {
 		return err
 	}
-	s.marked, s.markedAt = tip, time.Now()
+	s.marked = tip
+	s.markedAt.Store(time.Now().UnixNano())
 	return nil
+}
+
+// markDue reports whether the flush mark is older than markInterval.
+func (s *Store) markDue() bool {
+	return time.Since(time.Unix(0, s.markedAt.Load())) >= markInterval
 }
 
 // Close implements Store: every write is applied and synced, then the
