@@ -23,9 +23,10 @@ import (
 // output.
 func runNode(t *testing.T, timeout time.Duration, args ...string) (int, string) {
 	t.Helper()
+	bin := filepath.Join(e2e.Binaries(t), "node") // the build is not part of the timeout
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(e2e.Binaries(t), "node"), args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
