@@ -184,7 +184,7 @@ func (p *Pool) BlocksChanged(disconnected, connected []*chain.Block, view ChainV
 		spendHeight := int64(view.Height()) + 1
 		var immature []*txEntry
 		for e := range p.cbSpenders {
-			if spendHeight-e.cbHeight < p.cfg.Params.CoinbaseMaturity {
+			if !p.cfg.Params.CoinbaseMature(e.cbHeight, spendHeight) {
 				immature = append(immature, e)
 			}
 		}
