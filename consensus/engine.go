@@ -59,7 +59,10 @@ type Engine struct {
 	main       []*blockNode // the active chain, by height
 	candidates map[*blockNode]struct{}
 	orphans    *orphanPool
-	nextSeq    uint64
+	// rejected are hashes refused for good that the index does not hold,
+	// so their orphans and late children are refused too.
+	rejected *recentRejects
+	nextSeq  uint64
 	// bestHeaderHeight is the greatest height of any header in the index.
 	bestHeaderHeight uint32
 	// blockCache holds blocks decoded during one call, so a block is not
@@ -142,6 +145,7 @@ func New(cfg Config) (*Engine, error) {
 		index:       map[chain.Hash]*blockNode{},
 		candidates:  map[*blockNode]struct{}{},
 		orphans:     newOrphanPool(cfg.MaxOrphans),
+		rejected:    newRecentRejects(),
 		blockCache:  map[chain.Hash]*chain.Block{},
 		txidCache:   map[chain.Hash][]chain.Hash{},
 		unsaved:     map[chain.Hash]*blockNode{},
@@ -275,6 +279,9 @@ func (e *Engine) ProcessBlock(b *chain.Block, now time.Time) (*Result, error) {
 	if err == nil && res.Status != StatusOrphan && res.Status != StatusDuplicate {
 		err = e.adoptOrphans(res.Hash, now, res)
 	}
+	if invalidForGood(err) {
+		e.refuseForGood(res.Hash, res)
+	}
 	if ferr := e.flushBlocks(); err == nil {
 		err = ferr
 	}
@@ -302,9 +309,15 @@ func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error 
 		}
 	}
 	if e.orphans.has(hash) {
-		res.Status = StatusOrphan
-		res.MissingParent = e.orphans.root(hash)
-		return nil
+		prev := b.Header.PrevBlock
+		if e.index[prev] == nil && !e.rejected.has(prev) {
+			res.Status = StatusOrphan
+			res.MissingParent = e.orphans.root(hash)
+			return nil
+		}
+		// The parent arrived without adopting it (as a header) or was
+		// refused: judge the block now.
+		e.orphans.remove(hash)
 	}
 	if err := CheckProofOfWork(&b.Header, e.params.PowLimit); err != nil {
 		return err
@@ -319,6 +332,9 @@ func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error 
 	if parent == nil {
 		if sanityErr != nil {
 			return sanityErr
+		}
+		if e.rejected.has(b.Header.PrevBlock) {
+			return ruleError(ErrInvalidAncestor, "parent %s is invalid", b.Header.PrevBlock)
 		}
 		e.orphans.add(b, hash, now)
 		res.Status = StatusOrphan
@@ -407,9 +423,12 @@ func (e *Engine) adoptOrphans(parent chain.Hash, now time.Time, res *Result) err
 				return err
 			}
 			res.Orphans = append(res.Orphans, OrphanOutcome{Hash: child.Hash, Status: child.Status, Err: err})
-			if err == nil {
+			switch {
+			case err == nil:
 				queue = append(queue, child.Hash)
-			} else {
+			case invalidForGood(err):
+				e.refuseForGood(child.Hash, res)
+			default:
 				e.dropOrphanDescendants(child.Hash, res)
 			}
 		}
@@ -422,7 +441,34 @@ func (e *Engine) adoptOrphans(parent chain.Hash, now time.Time, res *Result) err
 	return nil
 }
 
-// dropOrphanDescendants removes the orphans building on an invalid block.
+// invalidForGood reports whether err says that the block hash itself is
+// invalid, whatever copy of it arrives later: a rule error other than a body
+// that does not match its header (a mutation), a timestamp only too new for
+// the clock now, or a missing parent.
+func invalidForGood(err error) bool {
+	var re *RuleError
+	if !errors.As(err, &re) {
+		return false
+	}
+	switch re.Code {
+	case ErrTimeTooNew, ErrPrevBlockMissing:
+		return false
+	}
+	return !re.Code.mutation()
+}
+
+// refuseForGood records that hash is invalid for good, when the index does
+// not say so already, and drops the orphans building on it as invalid:
+// however the invalid block arrived, its children do not wait for it.
+func (e *Engine) refuseForGood(hash chain.Hash, res *Result) {
+	if n := e.index[hash]; n == nil || !n.failed() {
+		e.rejected.add(hash)
+	}
+	e.dropOrphanDescendants(hash, res)
+}
+
+// dropOrphanDescendants removes the orphans building on an invalid block,
+// remembering them as refused.
 func (e *Engine) dropOrphanDescendants(invalid chain.Hash, res *Result) {
 	queue := []chain.Hash{invalid}
 	for len(queue) > 0 {
@@ -432,6 +478,7 @@ func (e *Engine) dropOrphanDescendants(invalid chain.Hash, res *Result) {
 			hash := b.Hash()
 			err := ruleError(ErrInvalidAncestor, "parent %s is invalid", p)
 			res.Orphans = append(res.Orphans, OrphanOutcome{Hash: hash, Err: err})
+			e.rejected.add(hash)
 			queue = append(queue, hash)
 		}
 	}
@@ -452,6 +499,14 @@ func (e *Engine) ProcessHeader(h *chain.BlockHeader, now time.Time) (isNew bool,
 		return false, err
 	}
 	defer func() { err = e.noteFailure(err) }()
+	added, err := e.processHeader(h, now)
+	if invalidForGood(err) {
+		e.refuseForGood(h.Hash(), &Result{})
+	}
+	return added, err
+}
+
+func (e *Engine) processHeader(h *chain.BlockHeader, now time.Time) (bool, error) {
 	hash := h.Hash()
 	if n := e.index[hash]; n != nil {
 		if n.failed() {
@@ -464,6 +519,9 @@ func (e *Engine) ProcessHeader(h *chain.BlockHeader, now time.Time) (isNew bool,
 	}
 	parent := e.index[h.PrevBlock]
 	if parent == nil {
+		if e.rejected.has(h.PrevBlock) {
+			return false, ruleError(ErrInvalidAncestor, "parent %s is invalid", h.PrevBlock)
+		}
 		return false, ruleError(ErrPrevBlockMissing, "parent %s of header %s is unknown", h.PrevBlock, hash)
 	}
 	if parent.failed() {

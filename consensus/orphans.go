@@ -116,3 +116,40 @@ func (p *orphanPool) root(hash chain.Hash) chain.Hash {
 
 // len returns the number of orphans held.
 func (p *orphanPool) len() int { return len(p.blocks) }
+
+// maxRecentRejects bounds the set of hashes refused for good that the block
+// index does not hold: a flood of invalid blocks costs at most this many
+// hashes of memory, and an evicted hash only means a child of it is judged
+// an orphan again.
+const maxRecentRejects = 1000
+
+// recentRejects remembers, in arrival order, the hashes of blocks refused
+// for good before they reached the block index (a header that breaks a rule,
+// or an orphan's fault found alone), so that a child arriving later is
+// refused as descending from an invalid block instead of waiting as an
+// orphan for a parent that will never be accepted.
+type recentRejects struct {
+	set   map[chain.Hash]struct{}
+	order []chain.Hash
+}
+
+func newRecentRejects() *recentRejects {
+	return &recentRejects{set: map[chain.Hash]struct{}{}}
+}
+
+func (r *recentRejects) has(hash chain.Hash) bool {
+	_, ok := r.set[hash]
+	return ok
+}
+
+func (r *recentRejects) add(hash chain.Hash) {
+	if r.has(hash) {
+		return
+	}
+	if len(r.order) >= maxRecentRejects {
+		delete(r.set, r.order[0])
+		r.order = r.order[1:]
+	}
+	r.set[hash] = struct{}{}
+	r.order = append(r.order, hash)
+}

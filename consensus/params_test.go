@@ -89,3 +89,35 @@ func TestMedianTime(t *testing.T) {
 		})
 	}
 }
+
+// Coinbase maturity is decided by one function, at its boundary: with
+// maturity 10 an output of the coinbase at height 5 is spendable in block
+// 15, not in block 14; with maturity 0, in its own block's successor and
+// even (for the rule itself) at its own height.
+func TestCoinbaseMature(t *testing.T) {
+	tests := []struct {
+		maturity, created, spend int64
+		want                     bool
+	}{
+		{10, 5, 14, false},
+		{10, 5, 15, true},
+		{10, 5, 100, true},
+		{10, 0, 9, false},
+		{1, 5, 6, true},
+		{1, 5, 5, false},
+		{0, 5, 5, true},
+	}
+	for _, tc := range tests {
+		p := &consensus.Params{CoinbaseMaturity: tc.maturity}
+		if got := p.CoinbaseMature(tc.created, tc.spend); got != tc.want {
+			t.Errorf("maturity %d: coinbase at %d spent at %d: mature %v, want %v", tc.maturity, tc.created, tc.spend, got, tc.want)
+		}
+		cb := consensus.UTXO{Coinbase: true, Height: uint32(tc.created)}
+		if got := p.Spendable(cb, tc.spend); got != tc.want {
+			t.Errorf("Spendable(coinbase at %d, %d) = %v, want %v", tc.created, tc.spend, got, tc.want)
+		}
+		if !p.Spendable(consensus.UTXO{Height: uint32(tc.created)}, tc.spend) {
+			t.Errorf("a non-coinbase output is immature")
+		}
+	}
+}

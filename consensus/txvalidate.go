@@ -12,6 +12,23 @@ import (
 // UTXO is an unspent output as the UTXO set holds it.
 type UTXO = store.UTXO
 
+// CoinbaseMature is the coinbase maturity rule, the one place it is
+// decided: an output created by the coinbase of the block at height
+// createdAt may be spent in the block at spendHeight once
+// spendHeight - createdAt >= coinbase_maturity. Block validation, mempool
+// admission and re-checks after a reorg, and RPC's listunspent "spendable"
+// all ask it.
+func (p *Params) CoinbaseMature(createdAt, spendHeight int64) bool {
+	return spendHeight-createdAt >= p.CoinbaseMaturity
+}
+
+// Spendable reports whether u may be spent in the block at spendHeight as
+// far as maturity goes: any output that is not a coinbase's, or a mature
+// coinbase output.
+func (p *Params) Spendable(u UTXO, spendHeight int64) bool {
+	return !u.Coinbase || p.CoinbaseMature(int64(u.Height), spendHeight)
+}
+
 // CheckTransactionInputs applies the rules that need the outputs a
 // transaction spends (spent[i] for input i), found by the caller in its own
 // view of the UTXO set: coinbase maturity at spendHeight, each input's key
@@ -20,7 +37,7 @@ type UTXO = store.UTXO
 func CheckTransactionInputs(tx *chain.Transaction, spendHeight uint32, spent []UTXO, p *Params) (int64, error) {
 	var in int64
 	for i, u := range spent {
-		if u.Coinbase && int64(spendHeight)-int64(u.Height) < p.CoinbaseMaturity {
+		if !p.Spendable(u, int64(spendHeight)) {
 			return 0, ruleError(ErrImmatureSpend, "input %d spends a coinbase output of height %d at height %d, maturity %d",
 				i, u.Height, spendHeight, p.CoinbaseMaturity)
 		}

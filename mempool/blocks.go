@@ -91,140 +91,18 @@ func (p *Pool) BlocksChanged(disconnected, connected []*chain.Block, view ChainV
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.tick(now)
-	r := &reorgRun{p: p, view: view, now: now, reasons: map[chain.Hash]RemovalReason{}, spentByBlocks: map[chain.OutPoint]struct{}{}}
-
-	// Transactions of disconnected blocks, oldest block first.
-	type blockTx struct {
-		tx   *chain.Transaction
-		txid chain.Hash
-	}
-	var resurrect []blockTx
-	var discRoots []*txEntry
-	for i := len(disconnected) - 1; i >= 0; i-- {
-		b := disconnected[i]
-		p.recent.forget(b.Hash())
-		for j, tx := range b.Transactions {
-			txid := tx.TxID()
-			if j > 0 {
-				resurrect = append(resurrect, blockTx{tx, txid})
-			}
-			for k := range tx.Outputs {
-				if s, ok := p.spent[chain.OutPoint{TxID: txid, Index: uint32(k)}]; ok {
-					discRoots = append(discRoots, s)
-				}
-			}
-		}
-	}
-	// Pool transactions built on them leave for now, to come back after.
-	takenOut := topoOrder(withDescendants(discRoots))
-	p.removeSet(takenOut)
-	retry := map[chain.Hash]*txEntry{}
-	for _, e := range takenOut {
-		retry[e.txid] = e
-	}
-
-	// Connected blocks: confirmed and conflicting transactions leave.
-	confirmed := map[chain.Hash]struct{}{}
-	var newlySpendable []chain.Hash
+	r := &reorgRun{p: p, view: view, now: now, reasons: map[chain.Hash]RemovalReason{},
+		spentByBlocks: map[chain.OutPoint]struct{}{}, retry: map[chain.Hash]*txEntry{}, confirmed: map[chain.Hash]struct{}{}}
+	r.takeOutDisconnected(disconnected)
 	for _, b := range connected {
-		p.blockConnected(now)
-		var conflicts []*txEntry
-		txids := b.TxIDs()
-		for j, tx := range b.Transactions {
-			txid := txids[j]
-			confirmed[txid] = struct{}{}
-			newlySpendable = append(newlySpendable, txid)
-			if e, ok := p.entries[txid]; ok {
-				p.removeSet([]*txEntry{e})
-				r.removed(e.txid, e.tx, RemovedConfirmed)
-			} else if e, ok := retry[txid]; ok {
-				delete(retry, txid)
-				r.removed(e.txid, e.tx, RemovedConfirmed)
-			}
-			for _, o := range p.orphans.removeForBlock(txid, tx, j == 0) {
-				p.log.Debug("orphan_dropped", "txid", o.txid, "block", b.Hash())
-			}
-			if j == 0 {
-				continue
-			}
-			for _, in := range tx.Inputs {
-				r.spentByBlocks[in.PrevOut] = struct{}{}
-				if s, ok := p.spent[in.PrevOut]; ok && s.txid != txid {
-					conflicts = append(conflicts, s)
-				}
-			}
-		}
-		p.recent.remember(b.Hash(), b, txids)
-		out := withDescendants(conflicts)
-		p.removeSet(out)
-		for _, e := range out {
-			r.removed(e.txid, e.tx, RemovedConflict)
-		}
+		r.confirmBlock(b)
 	}
-
-	// Disconnected transactions come back, then the pool's own.
-	var added []*txEntry
-	for _, bt := range resurrect {
-		if _, ok := confirmed[bt.txid]; ok {
-			continue
-		}
-		if e := r.readmit(bt.tx, bt.txid, nil); e != nil {
-			added = append(added, e)
-		}
+	r.bringBack()
+	if before := int64(view.Height()) + int64(len(disconnected)) - int64(len(connected)); int64(view.Height()) < before {
+		r.dropImmature()
 	}
-	for _, old := range takenOut {
-		if _, ok := retry[old.txid]; ok {
-			r.readmit(old.tx, old.txid, old)
-		}
-	}
-
-	// A lower tip can make coinbase spends immature again.
-	before := int64(view.Height()) + int64(len(disconnected)) - int64(len(connected))
-	if int64(view.Height()) < before {
-		spendHeight := int64(view.Height()) + 1
-		var immature []*txEntry
-		for e := range p.cbSpenders {
-			if spendHeight-e.cbHeight < p.cfg.Params.CoinbaseMaturity {
-				immature = append(immature, e)
-			}
-		}
-		slices.SortFunc(immature, cmpSeq)
-		out := withDescendants(immature)
-		p.removeSet(out)
-		for _, e := range out {
-			r.removed(e.txid, e.tx, RemovedReorg)
-		}
-	}
-
-	// Orphans whose parents are now confirmed or back in the pool.
-	for _, e := range added {
-		newlySpendable = append(newlySpendable, e.txid)
-	}
-	for _, e := range takenOut {
-		if p.entries[e.txid] != nil {
-			newlySpendable = append(newlySpendable, e.txid)
-		}
-	}
-	adopted := p.adoptOrphans(newlySpendable, view, now)
-	added = append(added, adopted...)
-
-	adoptedIDs := make(map[chain.Hash]bool, len(adopted))
-	for _, e := range adopted {
-		adoptedIDs[e.txid] = true
-	}
-	for _, e := range p.trim(now) {
-		if !adoptedIDs[e.txid] { // an orphan that came and went is no change
-			r.removed(e.txid, e.tx, RemovedEvicted)
-		}
-	}
-
-	var ch Changes
-	for _, e := range added {
-		if p.entries[e.txid] == e {
-			ch.Added = append(ch.Added, e.snapshot())
-		}
-	}
-	ch.Removed = r.out
+	r.adoptOrphansAndTrim()
+	ch := r.changes()
 	if len(ch.Added)+len(ch.Removed) > 0 {
 		p.log.Info("mempool_updated", "height", view.Height(), "disconnected", len(disconnected), "connected", len(connected),
 			"added", len(ch.Added), "removed", len(ch.Removed), "size", len(p.entries), "bytes", p.bytes)
@@ -232,14 +110,181 @@ func (p *Pool) BlocksChanged(disconnected, connected []*chain.Block, view ChainV
 	return ch
 }
 
-// reorgRun collects what one BlocksChanged call removes.
+// reorgRun is one BlocksChanged call: its phases, in order, and what they
+// hand each other.
 type reorgRun struct {
-	p             *Pool
-	view          ChainView
-	now           time.Time
-	out           []Removal
-	reasons       map[chain.Hash]RemovalReason
+	p    *Pool
+	view ChainView
+	now  time.Time
+	// out and reasons record the removals, in the order they were settled.
+	out     []Removal
+	reasons map[chain.Hash]RemovalReason
+	// spentByBlocks are the outputs the connected blocks spent.
 	spentByBlocks map[chain.OutPoint]struct{}
+
+	// resurrect are the non-coinbase transactions of disconnected blocks,
+	// oldest block first, in block order.
+	resurrect []blockTx
+	// takenOut are the pool transactions built on them, parents first;
+	// retry those of them not confirmed since, to be admitted again.
+	takenOut []*txEntry
+	retry    map[chain.Hash]*txEntry
+	// confirmed are the txids of the connected blocks.
+	confirmed map[chain.Hash]struct{}
+	// newlySpendable are transactions whose outputs orphans may now spend.
+	newlySpendable []chain.Hash
+	// added are the transactions that entered the pool.
+	added []*txEntry
+}
+
+type blockTx struct {
+	tx   *chain.Transaction
+	txid chain.Hash
+}
+
+// takeOutDisconnected collects the transactions of the disconnected blocks
+// (tip first) and takes out the pool transactions spending their outputs,
+// with their descendants, to be judged again after the connected blocks.
+func (r *reorgRun) takeOutDisconnected(disconnected []*chain.Block) {
+	p := r.p
+	var roots []*txEntry
+	for i := len(disconnected) - 1; i >= 0; i-- {
+		b := disconnected[i]
+		p.recent.forget(b.Hash())
+		for j, tx := range b.Transactions {
+			txid := tx.TxID()
+			if j > 0 {
+				r.resurrect = append(r.resurrect, blockTx{tx, txid})
+			}
+			for k := range tx.Outputs {
+				if s, ok := p.spent[chain.OutPoint{TxID: txid, Index: uint32(k)}]; ok {
+					roots = append(roots, s)
+				}
+			}
+		}
+	}
+	r.takenOut = topoOrder(withDescendants(roots))
+	p.removeSet(r.takenOut)
+	for _, e := range r.takenOut {
+		r.retry[e.txid] = e
+	}
+}
+
+// confirmBlock removes what a connected block confirms (RemovedConfirmed)
+// and what conflicts with it, with descendants (RemovedConflict), and drops
+// the orphans it confirms or conflicts with.
+func (r *reorgRun) confirmBlock(b *chain.Block) {
+	p := r.p
+	p.blockConnected(r.now)
+	var conflicts []*txEntry
+	txids := b.TxIDs()
+	for j, tx := range b.Transactions {
+		txid := txids[j]
+		r.confirmed[txid] = struct{}{}
+		r.newlySpendable = append(r.newlySpendable, txid)
+		if e, ok := p.entries[txid]; ok {
+			p.removeSet([]*txEntry{e})
+			r.removed(e.txid, e.tx, RemovedConfirmed)
+		} else if e, ok := r.retry[txid]; ok {
+			delete(r.retry, txid)
+			r.removed(e.txid, e.tx, RemovedConfirmed)
+		}
+		for _, o := range p.orphans.removeForBlock(txid, tx, j == 0) {
+			p.log.Debug("orphan_dropped", "txid", o.txid, "block", b.Hash())
+		}
+		if j == 0 {
+			continue
+		}
+		for _, in := range tx.Inputs {
+			r.spentByBlocks[in.PrevOut] = struct{}{}
+			if s, ok := p.spent[in.PrevOut]; ok && s.txid != txid {
+				conflicts = append(conflicts, s)
+			}
+		}
+	}
+	p.recent.remember(b.Hash(), b, txids)
+	out := withDescendants(conflicts)
+	p.removeSet(out)
+	for _, e := range out {
+		r.removed(e.txid, e.tx, RemovedConflict)
+	}
+}
+
+// bringBack re-admits the disconnected transactions not confirmed on the
+// new chain, then the pool's own taken out, parents first.
+func (r *reorgRun) bringBack() {
+	for _, bt := range r.resurrect {
+		if _, ok := r.confirmed[bt.txid]; ok {
+			continue
+		}
+		if e := r.readmit(bt.tx, bt.txid, nil); e != nil {
+			r.added = append(r.added, e)
+		}
+	}
+	for _, old := range r.takenOut {
+		if _, ok := r.retry[old.txid]; ok {
+			r.readmit(old.tx, old.txid, old)
+		}
+	}
+}
+
+// dropImmature removes, after the tip went down, the pool transactions
+// whose coinbase inputs are immature at the new height, with their
+// descendants (RemovedReorg).
+func (r *reorgRun) dropImmature() {
+	p := r.p
+	spendHeight := int64(r.view.Height()) + 1
+	var immature []*txEntry
+	for e := range p.cbSpenders {
+		if !p.cfg.Params.CoinbaseMature(e.cbHeight, spendHeight) {
+			immature = append(immature, e)
+		}
+	}
+	slices.SortFunc(immature, cmpSeq)
+	out := withDescendants(immature)
+	p.removeSet(out)
+	for _, e := range out {
+		r.removed(e.txid, e.tx, RemovedReorg)
+	}
+}
+
+// adoptOrphansAndTrim admits the orphans whose parents are now confirmed or
+// back in the pool, then trims the pool to MaxBytes (RemovedEvicted).
+func (r *reorgRun) adoptOrphansAndTrim() {
+	p := r.p
+	for _, e := range r.added {
+		r.newlySpendable = append(r.newlySpendable, e.txid)
+	}
+	for _, e := range r.takenOut {
+		if p.entries[e.txid] != nil {
+			r.newlySpendable = append(r.newlySpendable, e.txid)
+		}
+	}
+	adopted := p.adoptOrphans(r.newlySpendable, r.view, r.now)
+	r.added = append(r.added, adopted...)
+
+	adoptedIDs := make(map[chain.Hash]bool, len(adopted))
+	for _, e := range adopted {
+		adoptedIDs[e.txid] = true
+	}
+	for _, e := range p.trim(r.now) {
+		if !adoptedIDs[e.txid] { // an orphan that came and went is no change
+			r.removed(e.txid, e.tx, RemovedEvicted)
+		}
+	}
+}
+
+// changes reports the run: the added transactions still in the pool, and
+// every removal.
+func (r *reorgRun) changes() Changes {
+	var ch Changes
+	for _, e := range r.added {
+		if r.p.entries[e.txid] == e {
+			ch.Added = append(ch.Added, e.snapshot())
+		}
+	}
+	ch.Removed = r.out
+	return ch
 }
 
 func (r *reorgRun) removed(txid chain.Hash, tx *chain.Transaction, reason RemovalReason) {

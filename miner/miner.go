@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus"
 )
 
 // Source is where a Miner gets its work and delivers its blocks: the node.
@@ -41,6 +42,9 @@ const (
 	retryDelay = time.Second
 	// rateWindow is the number of one-second samples HashesPerSecond spans.
 	rateWindow = 10
+	// clockWarnInterval is how often waiting for the clock is logged as a
+	// warning; other waits are logged at debug level.
+	clockWarnInterval = 10 * time.Minute
 )
 
 // Config configures a Miner.
@@ -55,6 +59,16 @@ type Config struct {
 	// RefreshInterval replaces the template this often to keep its timestamp
 	// and transactions fresh; 0 means DefaultRefreshInterval.
 	RefreshInterval time.Duration
+	// Params, when set, lets the Miner see that a template's timestamp is
+	// more than max_future_block_seconds past the clock (a chain whose
+	// blocks ran ahead of time): it then waits for the clock instead of
+	// mining blocks the node would refuse. Without Params the Miner learns
+	// it from the Source refusing a block as time-too-new, and waits for
+	// the next refresh or Notify before mining again.
+	Params *consensus.Params
+	// Now is the clock the template timestamps are checked against; nil
+	// means time.Now.
+	Now func() time.Time
 }
 
 // Miner mines blocks from a Source with a number of worker goroutines.
@@ -69,6 +83,8 @@ type Miner struct {
 	payTo   chain.Address
 	log     *slog.Logger
 	refresh time.Duration
+	params  *consensus.Params
+	now     func() time.Time
 
 	life    sync.Mutex // serialises Start, Stop and SetThreads
 	threads int        // guarded by life
@@ -84,6 +100,13 @@ type Miner struct {
 	jobSeq atomic.Uint64 // numbers jobs; the high half of their extra nonces
 	hashes atomic.Uint64 // nonces tried since New
 	meter  rateMeter
+	// waitingClock is set while templates are too far ahead of the clock
+	// to be accepted, so the wait is logged once, not at every attempt.
+	waitingClock atomic.Bool
+	// clockWarned is when the wait was last logged as a warning (unix
+	// nanoseconds): a chain at the clock's edge waits a second or so for
+	// every few blocks, and says so once per clockWarnInterval.
+	clockWarned atomic.Int64
 
 	// onWork, when set before Start, is called as a worker takes up a job
 	// (started) and as it leaves it: tests use it to see every thread drop a
@@ -138,6 +161,8 @@ func New(cfg Config) *Miner {
 		payTo:   cfg.PayTo,
 		log:     cfg.Logger,
 		refresh: cfg.RefreshInterval,
+		params:  cfg.Params,
+		now:     cfg.Now,
 		threads: clampThreads(cfg.Threads),
 		wake:    make(chan struct{}, 1),
 	}
@@ -146,6 +171,9 @@ func New(cfg Config) *Miner {
 	}
 	if m.refresh <= 0 {
 		m.refresh = DefaultRefreshInterval
+	}
+	if m.now == nil {
+		m.now = time.Now
 	}
 	// Start job numbers at a random point so two miners paying the same
 	// address with the same template do not search the same extra nonces.
@@ -284,7 +312,17 @@ func (m *Miner) coordinate(r *run) {
 		if r.stopped.Load() {
 			return
 		}
-		if err := m.fetch(); err != nil {
+		var early *tooEarlyError
+		err := m.fetch()
+		if errors.As(err, &early) {
+			// Nothing can be mined before the clock reaches the earliest
+			// time the template's timestamp is accepted; a new tip (Notify)
+			// only pushes that time further.
+			m.startWaitingForClock("block_time", early.blockTime, "wait", early.wait)
+			next.Reset(min(early.wait, m.refresh))
+			continue
+		}
+		if err != nil {
 			// Log each new failure once; repeats (the node syncing, say) go
 			// to debug.
 			level := slog.LevelWarn
@@ -297,8 +335,57 @@ func (m *Miner) coordinate(r *run) {
 			continue
 		}
 		lastErr = ""
+		if m.params != nil {
+			m.stopWaitingForClock()
+		}
 		next.Reset(m.refresh)
 	}
+}
+
+// startWaitingForClock logs that blocks are ahead of the clock: once per
+// wait, and as a warning once per clockWarnInterval.
+func (m *Miner) startWaitingForClock(args ...any) {
+	if !m.waitingClock.CompareAndSwap(false, true) {
+		return
+	}
+	now := m.now().UnixNano()
+	last := m.clockWarned.Load()
+	level := slog.LevelDebug
+	if (last == 0 || now-last >= int64(clockWarnInterval)) && m.clockWarned.CompareAndSwap(last, now) {
+		level = slog.LevelWarn
+	}
+	m.log.Log(context.Background(), level, "miner_waiting_for_clock", args...)
+}
+
+func (m *Miner) stopWaitingForClock() {
+	if m.waitingClock.CompareAndSwap(true, false) {
+		m.log.Debug("miner_clock_caught_up")
+	}
+}
+
+// tooEarlyError says a template's timestamp is too far past the clock to be
+// accepted before wait has elapsed.
+type tooEarlyError struct {
+	blockTime time.Time
+	wait      time.Duration
+}
+
+func (e *tooEarlyError) Error() string {
+	return fmt.Sprintf("miner: template time %s is too far past the clock: waiting %s", e.blockTime.UTC().Format(time.RFC3339), e.wait)
+}
+
+// checkClock returns a *tooEarlyError when b's timestamp is more than
+// max_future_block_seconds past the clock (known only with Params).
+func (m *Miner) checkClock(b *chain.Block) error {
+	if m.params == nil {
+		return nil
+	}
+	blockTime := time.Unix(int64(b.Header.Timestamp), 0)
+	earliest := blockTime.Add(-time.Duration(m.params.MaxFutureBlockSeconds) * time.Second)
+	if wait := earliest.Sub(m.now()); wait > 0 {
+		return &tooEarlyError{blockTime: blockTime, wait: wait}
+	}
+	return nil
 }
 
 var errNoCoinbase = errors.New("miner: template does not start with a coinbase")
@@ -315,6 +402,9 @@ func (m *Miner) fetch() error {
 	}
 	if _, ok := targetFromBits(b.Header.Bits); !ok {
 		return fmt.Errorf("miner: template bits %08x encode no positive target", b.Header.Bits)
+	}
+	if err := m.checkClock(b); err != nil {
+		return err
 	}
 	j := &job{block: b, extraBase: m.jobSeq.Add(1) << 32}
 	j.gen = m.gen.Add(1)
@@ -388,8 +478,19 @@ func (m *Miner) submit(j *job, b *chain.Block) {
 	height := b.Transactions[0].CoinbaseHeight()
 	hash := b.Hash()
 	m.log.Info("block_mined", "height", height, "hash", hash)
-	if err := m.src.SubmitBlock(b); err != nil {
+	err := m.src.SubmitBlock(b)
+	switch {
+	case errors.Is(err, consensus.ErrTimeTooNew):
+		// The chain ran ahead of the clock (blocks at the median time past
+		// + 1 on a chain that never retargets): asking again at once would
+		// mine the same refused block in a loop. The next template comes
+		// with the refresh interval or a Notify.
+		m.startWaitingForClock("height", height, "err", err)
+		return
+	case err != nil:
 		m.log.Warn("block_submit_failed", "height", height, "hash", hash, "err", err)
+	default:
+		m.stopWaitingForClock()
 	}
 	m.poke()
 }

@@ -63,7 +63,7 @@ func generateRPC(b *testing.B, c *rpcclient.Client, count int) time.Duration {
 // calls of 1,000 blocks: the median of 5 calls from height 1,000, then, in
 // the same run, b.N blocks from height 100,000, and reports the ratio
 // (flat: about 1). One op is one block at height 100,000. The ceiling for
-// this figure is btcd's generate, which `node bench --btcd` measures side
+// this figure is btcd's generate, which `bench --btcd` (cmd/bench) measures side
 // by side.
 //
 //	go test ./node -run '^$' -bench GenerateToAddress -benchtime 5000x

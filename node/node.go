@@ -145,7 +145,8 @@ func New(cfg Config) (n *Node, err error) {
 	if err := n.restoreMempool(); err != nil {
 		return nil, err
 	}
-	n.miner = miner.New(miner.Config{Source: minerSource{n}, PayTo: n.payTo, Threads: cfg.MineThreads, Logger: cfg.Logger})
+	n.miner = miner.New(miner.Config{Source: minerSource{n}, PayTo: n.payTo, Threads: cfg.MineThreads, Logger: cfg.Logger,
+		Params: cfg.Params, Now: cfg.Now})
 	n.host, err = p2p.New(p2p.Config{
 		Params:         cfg.Params,
 		Chain:          n,

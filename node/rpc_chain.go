@@ -281,9 +281,7 @@ func (s *rpcServer) verifyChain(_ context.Context, p *params) (any, error) {
 		return nil, err
 	}
 	n := s.node
-	n.mu.Lock()
-	err := n.engine.VerifyChain()
-	n.mu.Unlock()
+	err := n.VerifyChain()
 	if errors.Is(err, consensus.ErrVerifyFailed) {
 		n.log.Error("verifychain_failed", "err", err)
 		return false, nil

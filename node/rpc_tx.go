@@ -368,7 +368,7 @@ func (s *rpcServer) listUnspent(_ context.Context, p *params) (any, error) {
 			if conf < minConf || conf > maxConf {
 				continue
 			}
-			mature := !o.UTXO.Coinbase || tipHeight+1-int64(o.UTXO.Height) >= n.params.CoinbaseMaturity
+			mature := n.params.Spendable(o.UTXO, tipHeight+1)
 			out = append(out, unspent{TxID: o.OutPoint.TxID, Vout: o.OutPoint.Index, Address: addr.Encode(n.params.AddressPrefix),
 				Amount: jsonAmount(o.UTXO.Amount), Confirmations: conf, Coinbase: o.UTXO.Coinbase, Spendable: mature})
 		}

@@ -60,7 +60,12 @@
 // whose public part was edited is refused (ErrCorrupt) rather than trusted.
 // Every save first checks that the generation on disk is the one this
 // process read: a wallet file saved meanwhile by another process is not
-// overwritten (ErrConcurrentUpdate; run the command again).
+// overwritten (ErrConcurrentUpdate; run the command again). Processes that
+// use one wallet at once are serialised before that: Lock takes an
+// exclusive flock on "<wallet>.lock" for the whole command, so a second
+// `wallet send` waits for the first (up to 30 s, then ErrWalletBusy) rather
+// than selecting the same coins and change address and reporting the same
+// transaction.
 //
 // # The chain
 //

@@ -18,7 +18,6 @@ const usage = `usage:
            [--mdns=BOOL] [--mine] [--miner-address ADDR] [--mine-threads N] [--log-level LEVEL]
   node rpc [--datadir DIR | --rpc-url URL --rpc-cookie FILE] METHOD [PARAMS...]
   node devnet [--nodes 3] [--dir ./devnet] [--miners 1]
-  node bench [--quick] [--json FILE] [--svg FILE] [--btcd PATH] (node bench --help for more)
 `
 
 func main() {
@@ -39,8 +38,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runRPC(rest, stdout, stderr)
 	case "devnet":
 		return runDevnet(rest, stdout, stderr)
-	case "bench":
-		return runBench(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"golang.org/x/term"
 
@@ -183,6 +184,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	a := &app{opts: o, stdout: stdout, stderr: stderr}
+	lock, err := a.lock(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "wallet: %s\n", oneLine(err))
+		return 1
+	}
+	defer lock.Unlock()
 	switch cmd {
 	case "create":
 		err = a.create(ctx)
@@ -232,6 +239,27 @@ func (a *app) walletPath() (string, error) {
 		return "", fmt.Errorf("no --wallet FILE and no home directory: %v", err)
 	}
 	return filepath.Join(home, ".devchain", "wallet.json"), nil
+}
+
+// lockWait is how long a command waits for another one using the same
+// wallet file to finish.
+const lockWait = 30 * time.Second
+
+// lock takes the wallet file's lock for the whole command, so that commands
+// on one wallet run one after another (each send spends its own coins), and
+// says so when it has to wait.
+func (a *app) lock(ctx context.Context) (*wallet.FileLock, error) {
+	path, err := a.walletPath()
+	if err != nil {
+		return nil, err
+	}
+	return wallet.Lock(ctx, path, lockWait, func(holder int) {
+		who := ""
+		if holder > 0 {
+			who = fmt.Sprintf(" (pid %d)", holder)
+		}
+		fmt.Fprintf(a.stderr, "wallet: waiting for another wallet command using %s%s\n", path, who)
+	})
 }
 
 // client returns the RPC client the flags describe.

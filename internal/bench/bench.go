@@ -1,5 +1,5 @@
-// Package bench runs the end-to-end performance figures of `node bench`:
-// real `node run` processes (children of the running binary) on loopback,
+// Package bench runs the end-to-end performance figures of the bench command
+// (cmd/bench): real `node run` processes of a node binary on loopback,
 // driven only through their JSON-RPC, and optionally btcd processes side by
 // side in the same run.
 package bench
@@ -26,7 +26,7 @@ import (
 
 // Config chooses what Run measures.
 type Config struct {
-	// Exe is the node binary to run as `Exe run ...` (the running binary).
+	// Exe is the node binary to run as `Exe run ...` (required).
 	Exe string
 	// Dir holds the datadirs; it is created and left for inspection.
 	Dir string
@@ -54,12 +54,12 @@ type Config struct {
 	IdleWait time.Duration
 }
 
-// Quick and Full are the presets of `node bench --quick` and `node bench`.
+// Quick and Full are the presets of `bench --quick` and `bench`.
 func Quick() Config {
 	return Config{Height: 10_000, Chunk: 1000, Reps: 3, SyncBlocks: 2000, TxBlocks: 2, Samples: 10}
 }
 
-// Full is the preset of `node bench`.
+// Full is the preset of `bench`.
 func Full() Config {
 	return Config{Height: 100_000, Chunk: 1000, Reps: 5, SyncBlocks: 20_000, TxBlocks: 10, Samples: 40}
 }
@@ -194,11 +194,7 @@ func (r *runner) logf(format string, args ...any) {
 // stopped before it returns.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Exe == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, err
-		}
-		cfg.Exe = exe
+		return nil, errors.New("bench: no node binary (Config.Exe)")
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ import (
 	"github.com/devchain/devchain/internal/e2e"
 )
 
-// TestRunTiny runs every experiment of `node bench` at toy sizes against
+// TestRunTiny runs every experiment of `bench` at toy sizes against
 // the built binary: the processes start, talk and stop, and every figure
 // comes out positive.
 func TestRunTiny(t *testing.T) {

@@ -79,8 +79,8 @@ type Store struct {
 
 	dir      string // "" for a dry run: no flush mark, no floor
 	minFree  int64
-	tip      chain.Hash // the tip of the last update, for the flush mark (under mu)
-	markMu   sync.Mutex // serialises writers of the flush mark
+	tip      chain.Hash   // the tip of the last update, for the flush mark (under mu)
+	markMu   sync.Mutex   // serialises writers of the flush mark
 	marked   chain.Hash   // the tip the flush mark holds (under markMu)
 	markedAt atomic.Int64 // when it was written, in Unix nanoseconds
 
@@ -204,26 +204,6 @@ func (s *Store) get(key []byte) ([]byte, error) {
 	return v, err
 }
 
-// scan calls fn with each key (without copying) and value under prefix, in
-// key order.
-func (s *Store) scan(prefix []byte, fn func(key, value []byte) error) error {
-	if err := s.failure(); err != nil {
-		return err
-	}
-	return s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 100})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			item := it.Item()
-			err := item.Value(func(v []byte) error { return fn(item.Key(), v) })
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 // Genesis implements Store.
 func (s *Store) Genesis() (chain.Hash, bool, error) {
 	v, err := s.get(keyGenesis)
@@ -238,16 +218,7 @@ func (s *Store) Genesis() (chain.Hash, bool, error) {
 }
 
 // Tip implements Store.
-func (s *Store) Tip() (chain.Hash, error) {
-	v, err := s.get(keyTip)
-	if errors.Is(err, store.ErrNotFound) {
-		return chain.Hash{}, nil
-	}
-	if err != nil {
-		return chain.Hash{}, err
-	}
-	return decodeHash("tip", v)
-}
+func (s *Store) Tip() (chain.Hash, error) { return s.reader().tip() }
 
 // PutBlock implements Store.
 func (s *Store) PutBlock(rec store.BlockRecord, block []byte) error {
@@ -269,7 +240,7 @@ func (s *Store) PutRecords(recs []store.BlockRecord) error {
 
 // ForEachRecord implements Store.
 func (s *Store) ForEachRecord(fn func(store.BlockRecord) error) error {
-	return s.scan([]byte{prefixRecord}, func(key, v []byte) error {
+	return s.reader().scan([]byte{prefixRecord}, func(key, v []byte) error {
 		r, err := decodeRecord(v)
 		if err != nil {
 			return fmt.Errorf("key %x: %w", key, err)
@@ -314,40 +285,17 @@ func (s *Store) UTXO(op chain.OutPoint) (store.UTXO, bool, error) {
 }
 
 // ForEachUTXO implements Store.
-func (s *Store) ForEachUTXO(fn func(store.Output) error) error {
-	return s.scan([]byte{prefixUTXO}, func(key, v []byte) error {
-		if len(key) != 1+outPointSize {
-			return fmt.Errorf("%w: utxo key %x", store.ErrCorrupt, key)
-		}
-		u, err := decodeUTXO(v)
-		if err != nil {
-			return err
-		}
-		return fn(store.Output{OutPoint: decodeOutPoint(key[1:]), UTXO: u})
-	})
-}
+func (s *Store) ForEachUTXO(fn func(store.Output) error) error { return s.reader().forEachUTXO(fn) }
 
 // AddressUTXOs implements Store.
 func (s *Store) AddressUTXOs(addr chain.Address) ([]store.Output, error) {
-	var outs []store.Output
-	err := s.scan(addressPrefix(prefixAddress, addr), func(key, v []byte) error {
-		if len(key) != 1+chain.AddressSize+outPointSize {
-			return fmt.Errorf("%w: address key %x", store.ErrCorrupt, key)
-		}
-		u, err := decodeUTXO(v)
-		if err != nil {
-			return err
-		}
-		outs = append(outs, store.Output{OutPoint: decodeOutPoint(key[1+chain.AddressSize:]), UTXO: u})
-		return nil
-	})
-	return outs, err
+	return s.reader().addressUTXOs(addr)
 }
 
 // AddressHistory implements Store.
 func (s *Store) AddressHistory(addr chain.Address) ([]store.HistoryEntry, error) {
 	var entries []store.HistoryEntry
-	err := s.scan(addressPrefix(prefixHistory, addr), func(key, v []byte) error {
+	err := s.reader().scan(addressPrefix(prefixHistory, addr), func(key, v []byte) error {
 		e, err := decodeHistory(key, v)
 		entries = append(entries, e)
 		return err
@@ -357,13 +305,7 @@ func (s *Store) AddressHistory(addr chain.Address) ([]store.HistoryEntry, error)
 
 // ForEachHistory implements Store.
 func (s *Store) ForEachHistory(fn func(store.HistoryEntry) error) error {
-	return s.scan([]byte{prefixHistory}, func(key, v []byte) error {
-		e, err := decodeHistory(key, v)
-		if err != nil {
-			return err
-		}
-		return fn(e)
-	})
+	return s.reader().forEachHistory(fn)
 }
 
 // TxLocation implements Store.

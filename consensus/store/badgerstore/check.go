@@ -38,7 +38,7 @@ func (s *Store) Check() error {
 		{prefixTx, c.tx},
 	}
 	for _, step := range steps {
-		if err := s.scan([]byte{step.prefix}, step.fn); err != nil {
+		if err := s.reader().scan([]byte{step.prefix}, step.fn); err != nil {
 			return err
 		}
 	}
@@ -201,7 +201,7 @@ func (c *checker) tx(key, value []byte) error {
 
 // history checks every address history entry against the transaction index.
 func (c *checker) history(txn *badger.Txn, s *Store) error {
-	return s.scanTxn(txn, []byte{prefixHistory}, func(key, value []byte) error {
+	return scanTxn(txn, []byte{prefixHistory}, func(key, value []byte) error {
 		e, err := decodeHistory(key, value)
 		if err != nil {
 			return err
@@ -243,19 +243,6 @@ func (c *checker) meta(s *Store) error {
 	}
 	if _, ok := c.records[tip]; !ok {
 		return fmt.Errorf("%w: tip %s is not a block record", store.ErrCorrupt, tip)
-	}
-	return nil
-}
-
-// scanTxn is scan inside an open transaction.
-func (s *Store) scanTxn(txn *badger.Txn, prefix []byte, fn func(key, value []byte) error) error {
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 100})
-	defer it.Close()
-	for it.Rewind(); it.Valid(); it.Next() {
-		item := it.Item()
-		if err := item.Value(func(v []byte) error { return fn(item.Key(), v) }); err != nil {
-			return err
-		}
 	}
 	return nil
 }

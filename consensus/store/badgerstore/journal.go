@@ -160,7 +160,7 @@ func (s *Store) recoverJournal() error {
 // reached its commit point.
 func (s *Store) dropJournalChunks() error {
 	var ops []op
-	err := s.scan([]byte{prefixJournal}, func(key, _ []byte) error {
+	err := s.reader().scan([]byte{prefixJournal}, func(key, _ []byte) error {
 		ops = append(ops, op{key: append([]byte(nil), key...), del: true})
 		return nil
 	})

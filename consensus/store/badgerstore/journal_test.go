@@ -152,7 +152,7 @@ func TestJournalCrash(t *testing.T) {
 				t.Fatalf("after a crash at step %d: tip %s with %d utxos, want tip %s with %d", step, got.tip, len(got.utxos), want.tip, len(want.utxos))
 			}
 			left := 0
-			if err := s.scan([]byte{prefixJournal}, func([]byte, []byte) error { left++; return nil }); err != nil {
+			if err := s.reader().scan([]byte{prefixJournal}, func([]byte, []byte) error { left++; return nil }); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := s.get(keyJournal); !errors.Is(err, store.ErrNotFound) || left > 0 {

@@ -1,12 +1,20 @@
+// Command bench measures devchain's end-to-end performance figures with
+// real `node run` processes on loopback, optionally side by side with btcd,
+// as docs/PERFORMANCE.md reports them. It is a tool of its own: the node
+// binary it measures does not carry it.
+//
+//	bench [--node PATH] [--quick] [--json FILE] [--svg FILE] [--btcd PATH] ...
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"syscall"
@@ -14,11 +22,13 @@ import (
 	"github.com/devchain/devchain/internal/bench"
 )
 
-const benchUsage = `usage: node bench [--quick] [--json FILE] [--svg FILE] [--btcd PATH] [--dir DIR] [--height N] ...
+const benchUsage = `usage: bench [--node PATH] [--quick] [--json FILE] [--svg FILE] [--btcd PATH] [--dir DIR] [--height N] ...
 
 Runs the end-to-end performance figures on loopback with real nodes: child
-processes of this binary ("node run"), each on its own datadir, driven only
-through their JSON-RPC, one experiment after another:
+processes of the node binary ("node run"), each on its own datadir, driven
+only through their JSON-RPC, one experiment after another. Without --node
+the binary is the "node" next to this one, else ./cmd/node built with
+"go build" into the run's directory (run from inside the module):
 
   generate     generatetoaddress cost per empty block: calls of --chunk blocks
                at height 1,000 and at --height (median of --reps calls each),
@@ -44,8 +54,13 @@ a few minutes.
 flags:
 `
 
-func runBench(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("node bench", flag.ContinueOnError)
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the whole command: it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, benchUsage)
@@ -55,6 +70,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	jsonPath := fs.String("json", "", "also write the figures as JSON to FILE")
 	svgPath := fs.String("svg", "", "also plot ms per block against height as SVG to FILE")
 	btcdPath := fs.String("btcd", "", "btcd binary to measure side by side (regtest, loopback)")
+	nodePath := fs.String("node", "", "the node binary to measure (default: the \"node\" next to this binary, else ./cmd/node built)")
 	dir := fs.String("dir", "", "directory for the datadirs (default: a new temporary one, removed afterwards)")
 	height := fs.Int("height", 0, "height of the second generatetoaddress measurement (default 100,000; quick 10,000)")
 	chunk := fs.Int("chunk", 0, "blocks per measured generatetoaddress call (default 1,000)")
@@ -70,7 +86,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "node bench: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "bench: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
 	cfg := bench.Full()
@@ -82,7 +98,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		dst  *int
 	}{{*height, &cfg.Height}, {*chunk, &cfg.Chunk}, {*reps, &cfg.Reps}, {*syncBlocks, &cfg.SyncBlocks}, {*txBlocks, &cfg.TxBlocks}, {*samples, &cfg.Samples}} {
 		if o.flag < 0 {
-			fmt.Fprintln(stderr, "node bench: sizes must be positive")
+			fmt.Fprintln(stderr, "bench: sizes must be positive")
 			return 2
 		}
 		if o.flag > 0 {
@@ -90,7 +106,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if cfg.Height < 2000+cfg.Reps*cfg.Chunk {
-		fmt.Fprintf(stderr, "node bench: --height must be at least %d\n", 2000+cfg.Reps*cfg.Chunk)
+		fmt.Fprintf(stderr, "bench: --height must be at least %d\n", 2000+cfg.Reps*cfg.Chunk)
 		return 2
 	}
 	cfg.Btcd = *btcdPath
@@ -99,7 +115,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	if cfg.Dir == "" {
 		tmp, err := os.MkdirTemp("", "devchain-bench-")
 		if err != nil {
-			fmt.Fprintf(stderr, "node bench: %v\n", err)
+			fmt.Fprintf(stderr, "bench: %v\n", err)
 			return 1
 		}
 		defer os.RemoveAll(tmp)
@@ -108,6 +124,14 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		cfg.Dir = abs
 	}
 	var res *bench.Result
+	if *fromJSON == "" {
+		exe, err := nodeBinary(*nodePath, cfg.Dir, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 1
+		}
+		cfg.Exe = exe
+	}
 	if *fromJSON != "" {
 		data, err := os.ReadFile(*fromJSON)
 		if err == nil {
@@ -115,7 +139,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 			err = json.Unmarshal(data, res)
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "node bench: --from-json: %v\n", err)
+			fmt.Fprintf(stderr, "bench: --from-json: %v\n", err)
 			return 1
 		}
 	} else {
@@ -123,7 +147,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		defer cancel()
 		var err error
 		if res, err = bench.Run(ctx, cfg); err != nil {
-			fmt.Fprintf(stderr, "node bench: %v\n", err)
+			fmt.Fprintf(stderr, "bench: %v\n", err)
 			return 1
 		}
 	}
@@ -134,7 +158,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	if *jsonPath != "" {
 		data, _ := json.MarshalIndent(res, "", "  ")
 		if err := os.WriteFile(*jsonPath, append(data, '\n'), 0o644); err != nil {
-			fmt.Fprintf(stderr, "node bench: %v\n", err)
+			fmt.Fprintf(stderr, "bench: %v\n", err)
 			return 1
 		}
 	}
@@ -147,9 +171,41 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "node bench: %v\n", err)
+			fmt.Fprintf(stderr, "bench: %v\n", err)
 			return 1
 		}
 	}
 	return 0
+}
+
+// nodeBinary returns the node binary to measure: path when given, the
+// "node" next to the running binary when there is one, else ./cmd/node
+// built into dir.
+func nodeBinary(path, dir string, log io.Writer) (string, error) {
+	if path != "" {
+		if _, err := os.Stat(path); err != nil {
+			return "", fmt.Errorf("--node: %w", err)
+		}
+		return filepath.Abs(path)
+	}
+	if self, err := os.Executable(); err == nil {
+		sibling := filepath.Join(filepath.Dir(self), "node")
+		if st, err := os.Stat(sibling); err == nil && st.Mode().IsRegular() {
+			return sibling, nil
+		}
+	}
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	root := filepath.Dir(string(bytes.TrimSpace(gomod)))
+	if err != nil || len(bytes.TrimSpace(gomod)) == 0 || root == "." {
+		return "", fmt.Errorf("no node binary next to this one and not inside the module to build one: pass --node PATH")
+	}
+	out := filepath.Join(dir, "node")
+	fmt.Fprintf(log, "building ./cmd/node into %s\n", out)
+	cmd := exec.Command("go", "build", "-o", out, "./cmd/node")
+	cmd.Dir = root
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/node (run bench from inside the module, or pass --node PATH): %w", err)
+	}
+	return out, nil
 }
