@@ -35,7 +35,8 @@ func FuzzRPCRequest(f *testing.F) {
 		if json.Unmarshal(body, &req) == nil && req.Method != "" && !slices.Contains(readOnlyMethods, req.Method) {
 			return
 		}
-		resp, _ := n.rpc.handle(context.Background(), bytes.TrimSpace(body))
+		budget := maxResponseBytes
+		resp, _ := n.rpc.handle(context.Background(), bytes.TrimSpace(body), &budget)
 		if resp.Error != nil && resp.Error.Code == -32603 {
 			t.Fatalf("%s: internal error (a panic): %s", body, resp.Error.Message)
 		}

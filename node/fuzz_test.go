@@ -34,7 +34,8 @@ func FuzzRPCParams(f *testing.F) {
 		if !json.Valid(raw) {
 			body = append([]byte(`{"jsonrpc":"2.0","id":1,"method":"`+method+`","params":`), raw...)
 		}
-		resp, _ := n.rpc.handle(context.Background(), body)
+		budget := maxResponseBytes
+		resp, _ := n.rpc.handle(context.Background(), body, &budget)
 		if resp.Error != nil && resp.Error.Code == -32603 {
 			t.Fatalf("%s %s: internal error (a panic): %s", method, raw, resp.Error.Message)
 		}

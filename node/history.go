@@ -2,10 +2,11 @@ package node
 
 import (
 	"context"
+	"slices"
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
-	"github.com/devchain/devchain/rpcclient"
+	"github.com/devchain/devchain/jsonrpc"
 )
 
 // foundTx is a transaction located in the mempool or in a block.
@@ -32,7 +33,7 @@ func (n *Node) findTx(txid chain.Hash, blockHash *chain.Hash) (*foundTx, error) 
 	case blockHash != nil:
 		hash = *blockHash
 		if _, ok := n.engine.BlockInfo(hash); !ok {
-			return nil, errorf(rpcclient.CodeInvalidAddress, "Block hash not found")
+			return nil, errorf(jsonrpc.CodeInvalidAddress, "Block hash not found")
 		}
 		index = ^uint32(0)
 	default:
@@ -41,11 +42,11 @@ func (n *Node) findTx(txid chain.Hash, blockHash *chain.Hash) (*foundTx, error) 
 			return nil, err
 		}
 		if !ok {
-			return nil, errorf(rpcclient.CodeInvalidAddress, "No such mempool or blockchain transaction")
+			return nil, errorf(jsonrpc.CodeInvalidAddress, "No such mempool or blockchain transaction")
 		}
 		var found bool
 		if hash, found = n.engine.MainChainHash(loc.Height); !found {
-			return nil, errorf(rpcclient.CodeInvalidAddress, "No such mempool or blockchain transaction")
+			return nil, errorf(jsonrpc.CodeInvalidAddress, "No such mempool or blockchain transaction")
 		}
 		index = loc.TxIndex
 	}
@@ -64,8 +65,11 @@ func (n *Node) findTx(txid chain.Hash, blockHash *chain.Hash) (*foundTx, error) 
 			return &foundTx{tx: tx, inBlock: true, block: info, confirmations: conf}, nil
 		}
 	}
-	return nil, errorf(rpcclient.CodeInvalidAddress, "No such transaction found in the provided block")
+	return nil, errorf(jsonrpc.CodeInvalidAddress, "No such transaction found in the provided block")
 }
+
+// maxHistoryAddresses bounds the addresses of one getaddresshistory call.
+const maxHistoryAddresses = 100
 
 // historyEntry is one getaddresshistory line.
 type historyEntry struct {
@@ -80,14 +84,22 @@ type historyEntry struct {
 }
 
 func (s *rpcServer) getAddressHistory(_ context.Context, p *params) (any, error) {
-	if err := p.arity(1, 1); err != nil {
-		return nil, err
-	}
 	var addrStrings []string
 	if one, err := p.str(0); err == nil {
 		addrStrings = []string{one}
 	} else if addrStrings, err = p.strings(0); err != nil {
 		return nil, err
+	}
+	// One address repeated 400 times once built a 1.9 GB reply: each
+	// address is walked once, and a call names at most maxHistoryAddresses.
+	seen := map[string]bool{}
+	addrStrings = slices.DeleteFunc(addrStrings, func(a string) bool {
+		dup := seen[a]
+		seen[a] = true
+		return dup
+	})
+	if len(addrStrings) > maxHistoryAddresses {
+		return nil, errorf(jsonrpc.CodeInvalidParam, "at most %d distinct addresses per call, got %d", maxHistoryAddresses, len(addrStrings))
 	}
 	n := s.node
 	out := []historyEntry{}

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/devchain/devchain/jsonrpc"
 	"github.com/devchain/devchain/rpcclient"
 )
 
@@ -27,23 +28,23 @@ type rpcServer struct {
 	url      string
 	password string
 	maxBody  int64
-	methods  map[string]rpcMethod
-	done     chan struct{}
+	methods  map[string]*methodSpec
+	started  time.Time
+	mux      *http.ServeMux
+	// maxResponse is maxResponseBytes (tests lower it).
+	maxResponse int
+	peerIDs     peerNumbers
+	done        chan struct{}
 }
 
 // rpcMethod handles one method call.
 type rpcMethod func(ctx context.Context, p *params) (any, error)
 
 // rpcError is a JSON-RPC error with a Bitcoin Core code.
-type rpcError struct {
-	Code    int    `json:"code"`
-	Message string `json:"message"`
-}
-
-func (e *rpcError) Error() string { return fmt.Sprintf("rpc %d: %s", e.Code, e.Message) }
+type rpcError = jsonrpc.Error
 
 func errorf(code int, format string, args ...any) *rpcError {
-	return &rpcError{Code: code, Message: fmt.Sprintf(format, args...)}
+	return jsonrpc.Errorf(code, format, args...)
 }
 
 // minRPCBody bounds a request body: a block in hex (two characters per
@@ -63,19 +64,28 @@ func startRPC(n *Node) (*rpcServer, error) {
 		return nil, fmt.Errorf("node: rpc listen on %s: %w", addr, err)
 	}
 	s := &rpcServer{
-		node:     n,
-		listener: ln,
-		url:      "http://" + ln.Addr().String() + "/",
-		maxBody:  max(minRPCBody, 2*n.params.MaxBlockBytes+64<<10),
-		done:     make(chan struct{}),
+		node:        n,
+		listener:    ln,
+		url:         "http://" + ln.Addr().String() + "/",
+		maxBody:     max(minRPCBody, 2*n.params.MaxBlockBytes+64<<10),
+		started:     n.now(),
+		maxResponse: maxResponseBytes,
+		done:        make(chan struct{}),
 	}
-	s.methods = s.methodTable()
+	s.methods = map[string]*methodSpec{}
+	for _, m := range s.methodSpecs() {
+		s.methods[m.name] = m
+	}
 	if err := s.writeFiles(); err != nil {
 		ln.Close()
 		return nil, err
 	}
+	// JSON-RPC answers at "/"; other handlers (events, for one) mount
+	// beside it with Handle, behind the same cookie.
+	s.mux = http.NewServeMux()
+	s.mux.Handle("/", s)
 	s.http = &http.Server{
-		Handler:           s,
+		Handler:           s.mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute, // a body trickled forever does not hold a connection
 		IdleTimeout:       2 * time.Minute,
@@ -91,6 +101,19 @@ func startRPC(n *Node) (*rpcServer, error) {
 		}
 	}()
 	return s, nil
+}
+
+// Handle mounts h at pattern (an http.ServeMux pattern such as
+// "GET /events") on the RPC server, behind the cookie authentication.
+func (s *rpcServer) Handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.authorized(r) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="jsonrpc"`)
+			http.Error(w, "unauthorized: use the cookie in the datadir", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
 }
 
 // isLoopbackHost reports whether an RPC host is "localhost" or a loopback IP.
@@ -161,19 +184,19 @@ func (s *rpcServer) authorized(r *http.Request) bool {
 	return userOK && passOK
 }
 
-type rpcRequest struct {
-	JSONRPC string          `json:"jsonrpc"`
-	ID      json.RawMessage `json:"id"`
-	Method  string          `json:"method"`
-	Params  json.RawMessage `json:"params"`
-}
-
-type rpcResponse struct {
-	JSONRPC string          `json:"jsonrpc"`
-	Result  any             `json:"result,omitempty"`
-	Error   *rpcError       `json:"error,omitempty"`
-	ID      json.RawMessage `json:"id"`
-}
+// Limits on what one HTTP request may cost (issue: a batch of 15,000
+// `getblock <hash> 2` took RSS to 3.57 GB). Bitcoin Core has none of
+// these; they bound one request's memory to about maxResponseBytes plus
+// one call's result.
+const (
+	// maxBatch bounds the calls in one batch; a longer batch is refused
+	// whole before any call runs.
+	maxBatch = 1000
+	// maxResponseBytes bounds the encoded reply of one HTTP request; the
+	// calls of a batch that would overflow it are not run and answer an
+	// error each.
+	maxResponseBytes = 32 << 20
+)
 
 // ServeHTTP implements http.Handler.
 func (s *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -190,8 +213,8 @@ func (s *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, rpcResponse{JSONRPC: "2.0", ID: json.RawMessage("null"),
-				Error: errorf(rpcclient.CodeInvalidRequest, "request larger than %d bytes", s.maxBody)})
+			writeReply(w, http.StatusRequestEntityTooLarge, jsonrpc.Response{Legacy: true,
+				Error: errorf(jsonrpc.CodeInvalidRequest, "request larger than %d bytes", s.maxBody)})
 			return
 		}
 		http.Error(w, "read request: "+err.Error(), http.StatusBadRequest)
@@ -202,78 +225,155 @@ func (s *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveBatch(w, r.Context(), trimmed)
 		return
 	}
-	resp, notify := s.handle(r.Context(), trimmed)
+	budget := s.maxResponse
+	resp, notify := s.handle(r.Context(), trimmed, &budget)
 	if notify {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeReply(w, resp.HTTPStatus(), resp)
 }
 
+// serveBatch answers a JSON array of calls, each in its own envelope, with
+// HTTP 200. The array is read one element at a time so that an over-long
+// batch is refused before it is held in memory.
 func (s *rpcServer) serveBatch(w http.ResponseWriter, ctx context.Context, body []byte) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.Token() // '['
 	var items []json.RawMessage
-	if err := json.Unmarshal(body, &items); err != nil {
-		writeJSON(w, http.StatusOK, parseError(err))
+	for dec.More() {
+		if len(items) == maxBatch {
+			writeReply(w, http.StatusBadRequest, jsonrpc.Response{Legacy: true,
+				Error: errorf(jsonrpc.CodeInvalidRequest, "batch longer than %d requests: split it", maxBatch)})
+			return
+		}
+		var item json.RawMessage
+		if err := dec.Decode(&item); err != nil {
+			writeReply(w, http.StatusInternalServerError, parseError())
+			return
+		}
+		items = append(items, item)
+	}
+	if _, err := dec.Token(); err != nil { // ']'
+		writeReply(w, http.StatusInternalServerError, parseError())
 		return
 	}
 	if len(items) == 0 {
-		writeJSON(w, http.StatusOK, rpcResponse{JSONRPC: "2.0", ID: json.RawMessage("null"),
-			Error: errorf(rpcclient.CodeInvalidRequest, "empty batch")})
+		writeReply(w, http.StatusOK, jsonrpc.Response{Error: errorf(jsonrpc.CodeInvalidRequest, "empty batch")})
 		return
 	}
-	out := make([]rpcResponse, 0, len(items))
+	budget := s.maxResponse
+	var out bytes.Buffer
+	out.WriteByte('[')
+	first := true
 	for _, item := range items {
-		if resp, notify := s.handle(ctx, item); !notify {
-			out = append(out, resp)
+		resp, notify := s.handle(ctx, item, &budget)
+		if notify {
+			continue
 		}
+		data, err := json.Marshal(resp)
+		if err != nil {
+			data, _ = json.Marshal(jsonrpc.Response{Legacy: resp.Legacy, ID: resp.ID, Error: errorf(jsonrpc.CodeInternal, "encode response")})
+		}
+		if !first {
+			out.WriteByte(',')
+		}
+		first = false
+		out.Write(data)
 	}
-	writeJSON(w, http.StatusOK, out)
+	out.WriteByte(']')
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	out.WriteByte('\n')
+	w.Write(out.Bytes())
 }
 
-func parseError(err error) rpcResponse {
-	return rpcResponse{JSONRPC: "2.0", ID: json.RawMessage("null"), Error: errorf(rpcclient.CodeParse, "parse error: %v", err)}
+// parseError is Core's reply to a body that is not JSON.
+func parseError() jsonrpc.Response {
+	return jsonrpc.Response{Legacy: true, Error: errorf(jsonrpc.CodeParse, "Parse error")}
+}
+
+// wireRequest is a request as sent: members are kept raw so that a
+// mistyped one is an invalid request rather than a parse error.
+type wireRequest struct {
+	JSONRPC json.RawMessage `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Method  json.RawMessage `json:"method"`
+	Params  json.RawMessage `json:"params"`
 }
 
 // handle runs one request; notify is true for a JSON-RPC 2.0 notification
-// (no id), which gets no response.
-func (s *rpcServer) handle(ctx context.Context, body []byte) (resp rpcResponse, notify bool) {
-	var req rpcRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return rpcResponse{JSONRPC: "2.0", ID: json.RawMessage("null"),
-				Error: errorf(rpcclient.CodeInvalidRequest, "invalid request: %v", err)}, false
+// (no id), which gets no reply. budget is what remains of the HTTP reply's
+// size limit; a result that does not fit is replaced by an error.
+func (s *rpcServer) handle(ctx context.Context, body []byte, budget *int) (resp jsonrpc.Response, notify bool) {
+	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
+		if json.Valid(t) {
+			return jsonrpc.Response{Legacy: true, Error: errorf(jsonrpc.CodeInvalidRequest, "Invalid Request object")}, false
 		}
-		return parseError(err), false
+		return parseError(), false
 	}
-	resp = rpcResponse{JSONRPC: "2.0", ID: req.ID}
-	if len(req.ID) == 0 {
-		resp.ID = json.RawMessage("null")
-		notify = req.JSONRPC == "2.0"
+	var req wireRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return parseError(), false
 	}
-	if req.Method == "" {
-		resp.Error = errorf(rpcclient.CodeInvalidRequest, "missing method")
+	resp = jsonrpc.Response{Legacy: true, ID: req.ID}
+	if len(req.JSONRPC) > 0 {
+		var version string
+		if json.Unmarshal(req.JSONRPC, &version) != nil {
+			resp.Error = errorf(jsonrpc.CodeInvalidRequest, "jsonrpc field must be a string")
+			return resp, false
+		}
+		switch version {
+		case jsonrpc.Version2:
+			resp.Legacy = false
+			notify = len(req.ID) == 0
+		case "1.0", "1.1":
+		default:
+			resp.Error = errorf(jsonrpc.CodeInvalidRequest, "JSON-RPC version not supported")
+			return resp, false
+		}
+	}
+	var method string
+	if len(req.Method) == 0 {
+		resp.Error = errorf(jsonrpc.CodeInvalidRequest, "Missing method")
 		return resp, notify
 	}
-	method, ok := s.methods[req.Method]
+	if json.Unmarshal(req.Method, &method) != nil {
+		resp.Error = errorf(jsonrpc.CodeInvalidRequest, "Method must be a string")
+		return resp, notify
+	}
+	spec, ok := s.methods[method]
 	if !ok {
-		resp.Error = errorf(rpcclient.CodeMethodNotFound, "Method not found: %s", req.Method)
+		resp.Error = errorf(jsonrpc.CodeMethodNotFound, "Method not found")
 		return resp, notify
 	}
-	p, perr := parseParams(req.Method, req.Params)
+	if *budget <= 0 {
+		resp.Error = errorf(jsonrpc.CodeMisc, "reply larger than %d bytes: the rest of this batch was not run; send fewer calls per batch", s.maxResponse)
+		return resp, notify
+	}
+	p, perr := parseParams(spec, req.Params)
 	if perr != nil {
 		resp.Error = perr
 		return resp, notify
 	}
-	result, err := s.call(ctx, method, p)
+	result, err := s.call(ctx, spec.handler, p)
 	if err != nil {
 		resp.Error = asRPCError(err)
 		return resp, notify
 	}
-	if result == nil {
-		result = json.RawMessage("null")
+	data, err := json.Marshal(result)
+	if err != nil {
+		s.node.log.Error("rpc_encode_failed", "method", method, "err", err)
+		resp.Error = errorf(jsonrpc.CodeInternal, "internal error: encode %s result", method)
+		return resp, notify
 	}
-	resp.Result = result
+	if len(data) > *budget {
+		*budget = 0
+		resp.Error = errorf(jsonrpc.CodeMisc, "reply larger than %d bytes: ask for less per call and fewer calls per batch", s.maxResponse)
+		return resp, notify
+	}
+	*budget -= len(data)
+	resp.Result = data
 	return resp, notify
 }
 
@@ -283,7 +383,7 @@ func (s *rpcServer) call(ctx context.Context, method rpcMethod, p *params) (resu
 	defer func() {
 		if r := recover(); r != nil {
 			s.node.log.Error("rpc_panic", "method", p.method, "err", fmt.Sprint(r))
-			err = errorf(rpcclient.CodeInternal, "internal error in %s", p.method)
+			err = errorf(jsonrpc.CodeInternal, "internal error in %s", p.method)
 		}
 	}()
 	return method(ctx, p)
@@ -294,13 +394,15 @@ func asRPCError(err error) *rpcError {
 	if errors.As(err, &re) {
 		return re
 	}
-	return errorf(rpcclient.CodeMisc, "%v", err)
+	return errorf(jsonrpc.CodeMisc, "%v", err)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	data, err := json.Marshal(v)
+// writeReply writes one reply followed by a newline, as Core does.
+func writeReply(w http.ResponseWriter, status int, resp jsonrpc.Response) {
+	data, err := json.Marshal(resp)
 	if err != nil {
-		data = []byte(`{"jsonrpc":"2.0","error":{"code":-32603,"message":"encode response"},"id":null}`)
+		data = []byte(`{"result":null,"error":{"code":-32603,"message":"encode response"},"id":null}`)
+		status = http.StatusInternalServerError
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

@@ -8,58 +8,18 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
+	"path/filepath"
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
 	"github.com/devchain/devchain/consensus/store"
-	"github.com/devchain/devchain/rpcclient"
+	"github.com/devchain/devchain/jsonrpc"
 )
-
-// methodTable lists every RPC method.
-func (s *rpcServer) methodTable() map[string]rpcMethod {
-	return map[string]rpcMethod{
-		"getblockchaininfo":    s.getBlockchainInfo,
-		"getblockcount":        s.getBlockCount,
-		"getbestblockhash":     s.getBestBlockHash,
-		"getblockhash":         s.getBlockHash,
-		"getblock":             s.getBlock,
-		"getblockheader":       s.getBlockHeader,
-		"getchaintips":         s.getChainTips,
-		"invalidateblock":      s.invalidateBlock,
-		"reconsiderblock":      s.reconsiderBlock,
-		"verifychain":          s.verifyChain,
-		"gettxoutsetinfo":      s.getTxOutSetInfo,
-		"generatetoaddress":    s.generateToAddress,
-		"submitblock":          s.submitBlock,
-		"getblocktemplate":     s.getBlockTemplate,
-		"getmininginfo":        s.getMiningInfo,
-		"setgenerate":          s.setGenerate,
-		"sendrawtransaction":   s.sendRawTransaction,
-		"testmempoolaccept":    s.testMempoolAccept,
-		"getrawtransaction":    s.getRawTransaction,
-		"decoderawtransaction": s.decodeRawTransaction,
-		"getrawmempool":        s.getRawMempool,
-		"getmempoolinfo":       s.getMempoolInfo,
-		"gettxout":             s.getTxOut,
-		"listunspent":          s.listUnspent,
-		"getaddresshistory":    s.getAddressHistory,
-		"getnetworkinfo":       s.getNetworkInfo,
-		"getpeerinfo":          s.getPeerInfo,
-		"getconnectioncount":   s.getConnectionCount,
-		"addnode":              s.addNode,
-		"disconnectnode":       s.disconnectNode,
-		"setnetworkactive":     s.setNetworkActive,
-		"stop":                 s.stop,
-		"help":                 s.help,
-	}
-}
 
 func workHex(work *big.Int) string { return fmt.Sprintf("%064x", work) }
 
 func (s *rpcServer) getBlockchainInfo(_ context.Context, p *params) (any, error) {
-	if err := p.arity(0, 0); err != nil {
-		return nil, err
-	}
 	n := s.node
 	var tip consensus.BlockInfo
 	var headers uint32
@@ -83,29 +43,22 @@ func (s *rpcServer) getBlockchainInfo(_ context.Context, p *params) (any, error)
 		"coinbasematurity":     n.params.CoinbaseMaturity,
 		"verificationprogress": 1,
 		"initialblockdownload": false,
+		"size_on_disk":         s.sizeOnDisk(),
+		"pruned":               false,
 		"warnings":             "",
 		"orphanblocks":         orphans,
 	}, nil
 }
 
 func (s *rpcServer) getBlockCount(_ context.Context, p *params) (any, error) {
-	if err := p.arity(0, 0); err != nil {
-		return nil, err
-	}
 	return s.node.Tip().Height, nil
 }
 
 func (s *rpcServer) getBestBlockHash(_ context.Context, p *params) (any, error) {
-	if err := p.arity(0, 0); err != nil {
-		return nil, err
-	}
 	return s.node.Tip().Hash, nil
 }
 
 func (s *rpcServer) getBlockHash(_ context.Context, p *params) (any, error) {
-	if err := p.arity(1, 1); err != nil {
-		return nil, err
-	}
 	height, err := p.integer(0, 0)
 	if err != nil {
 		return nil, err
@@ -116,7 +69,7 @@ func (s *rpcServer) getBlockHash(_ context.Context, p *params) (any, error) {
 		s.node.withEngine(func(e *consensus.Engine) { hash, ok = e.MainChainHash(uint32(height)) })
 	}
 	if !ok {
-		return nil, errorf(rpcclient.CodeInvalidParam, "Block height out of range")
+		return nil, errorf(jsonrpc.CodeInvalidParam, "Block height out of range")
 	}
 	return hash, nil
 }
@@ -134,7 +87,7 @@ func (s *rpcServer) blockInfo(p *params, i int) (consensus.BlockInfo, consensus.
 		tip = e.Tip()
 	})
 	if !ok {
-		return info, tip, errorf(rpcclient.CodeInvalidAddress, "Block not found")
+		return info, tip, errorf(jsonrpc.CodeInvalidAddress, "Block not found")
 	}
 	return info, tip, nil
 }
@@ -150,6 +103,7 @@ func (s *rpcServer) headerJSON(info, tip consensus.BlockInfo) map[string]any {
 		"confirmations": confirmations,
 		"height":        info.Height,
 		"version":       info.Header.Version,
+		"versionHex":    fmt.Sprintf("%08x", uint32(info.Header.Version)),
 		"merkleroot":    info.Header.MerkleRoot,
 		"time":          info.Header.Timestamp,
 		"mediantime":    info.MedianTime,
@@ -173,9 +127,6 @@ func (s *rpcServer) headerJSON(info, tip consensus.BlockInfo) map[string]any {
 }
 
 func (s *rpcServer) getBlockHeader(_ context.Context, p *params) (any, error) {
-	if err := p.arity(1, 2); err != nil {
-		return nil, err
-	}
 	verbose, err := p.boolean(1, true)
 	if err != nil {
 		return nil, err
@@ -191,9 +142,6 @@ func (s *rpcServer) getBlockHeader(_ context.Context, p *params) (any, error) {
 }
 
 func (s *rpcServer) getBlock(_ context.Context, p *params) (any, error) {
-	if err := p.arity(1, 2); err != nil {
-		return nil, err
-	}
 	verbosity, err := p.verbosity(1, 1)
 	if err != nil {
 		return nil, err
@@ -206,7 +154,7 @@ func (s *rpcServer) getBlock(_ context.Context, p *params) (any, error) {
 	s.node.withEngine(func(e *consensus.Engine) { data, err = e.BlockBytes(info.Hash) })
 	if err != nil {
 		if errors.Is(err, consensus.ErrUnknownBlock) {
-			return nil, errorf(rpcclient.CodeMisc, "Block not available (only its header is known)")
+			return nil, errorf(jsonrpc.CodeMisc, "Block not available (only its header is known)")
 		}
 		return nil, err
 	}
@@ -219,13 +167,15 @@ func (s *rpcServer) getBlock(_ context.Context, p *params) (any, error) {
 	}
 	m := s.headerJSON(info, tip)
 	m["size"] = len(data)
+	m["strippedsize"] = len(data) // no witness data: stripped and full sizes agree
+	m["weight"] = 4 * len(data)
 	m["nTx"] = len(b.Transactions)
 	if verbosity == 1 {
 		m["tx"] = b.TxIDs()
 	} else {
 		txs := make([]map[string]any, len(b.Transactions))
 		for i, tx := range b.Transactions {
-			txs[i] = s.txJSON(tx, nil)
+			txs[i] = s.txJSON(tx, map[string]any{"hex": hex.EncodeToString(tx.Serialize())})
 		}
 		m["tx"] = txs
 	}
@@ -233,9 +183,6 @@ func (s *rpcServer) getBlock(_ context.Context, p *params) (any, error) {
 }
 
 func (s *rpcServer) getChainTips(_ context.Context, p *params) (any, error) {
-	if err := p.arity(0, 0); err != nil {
-		return nil, err
-	}
 	var tips []consensus.ChainTip
 	s.node.withEngine(func(e *consensus.Engine) { tips = e.ChainTips() })
 	out := make([]map[string]any, len(tips))
@@ -256,9 +203,6 @@ func (s *rpcServer) reconsiderBlock(_ context.Context, p *params) (any, error) {
 // markBlock runs invalidateblock or reconsiderblock and lets the mempool
 // and the miner follow the move of the tip.
 func (s *rpcServer) markBlock(p *params, mark func(*consensus.Engine, chain.Hash) (*consensus.Result, error)) (any, error) {
-	if err := p.arity(1, 1); err != nil {
-		return nil, err
-	}
 	hash, err := p.hash(0)
 	if err != nil {
 		return nil, err
@@ -267,7 +211,7 @@ func (s *rpcServer) markBlock(p *params, mark func(*consensus.Engine, chain.Hash
 	var re *consensus.RuleError
 	switch {
 	case errors.Is(err, consensus.ErrUnknownBlock):
-		return nil, errorf(rpcclient.CodeInvalidAddress, "Block not found")
+		return nil, errorf(jsonrpc.CodeInvalidAddress, "Block not found")
 	case errors.As(err, &re):
 		return nil, nil // a branch found invalid on the way: the engine is on the best valid chain
 	case err != nil:
@@ -277,9 +221,6 @@ func (s *rpcServer) markBlock(p *params, mark func(*consensus.Engine, chain.Hash
 }
 
 func (s *rpcServer) verifyChain(_ context.Context, p *params) (any, error) {
-	if err := p.arity(0, 2); err != nil {
-		return nil, err
-	}
 	n := s.node
 	n.mu.Lock()
 	err := n.engine.VerifyChain()
@@ -299,15 +240,13 @@ func (s *rpcServer) verifyChain(_ context.Context, p *params) (any, error) {
 // share, whatever order they learnt it in. The digest is SHA-256 over every
 // output in outpoint order: txid, index, amount, address, height, coinbase.
 func (s *rpcServer) getTxOutSetInfo(_ context.Context, p *params) (any, error) {
-	if err := p.arity(0, 1); err != nil {
-		return nil, err
-	}
 	var (
-		tip   consensus.BlockInfo
-		count int
-		total int64
-		txids = map[chain.Hash]struct{}{}
-		err   error
+		tip      consensus.BlockInfo
+		count    int
+		total    int64
+		bogoSize int64
+		txids    = map[chain.Hash]struct{}{}
+		err      error
 	)
 	h := sha256.New()
 	var buf []byte
@@ -328,18 +267,43 @@ func (s *rpcServer) getTxOutSetInfo(_ context.Context, p *params) (any, error) {
 				buf = append(buf, 0)
 			}
 			h.Write(buf)
+			bogoSize += 50 + int64(len(o.UTXO.Address)) // Core's per-output estimate: 50 bytes plus the script
 			return nil
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
+	digest := hex.EncodeToString(h.Sum(nil))
 	return map[string]any{
-		"height":          tip.Height,
-		"bestblock":       tip.Hash,
-		"txouts":          count,
-		"transactions":    len(txids),
-		"total_amount":    coins(total),
-		"hash_serialized": hex.EncodeToString(h.Sum(nil)),
+		"height":       tip.Height,
+		"bestblock":    tip.Hash,
+		"txouts":       count,
+		"transactions": len(txids),
+		"total_amount": coins(total),
+		"bogosize":     bogoSize,
+		"disk_size":    s.sizeOnDisk(),
+		// Core's name (btcd reads it) and the name this node used first.
+		"hash_serialized_2": digest,
+		"hash_serialized":   digest,
 	}, nil
+}
+
+func (s *rpcServer) getDifficulty(_ context.Context, p *params) (any, error) {
+	return difficultyOf(s.node.Tip().Header.Bits, s.node.params.PowLimitBits), nil
+}
+
+// sizeOnDisk is the size of the chain database's files (Core's
+// size_on_disk), 0 when it cannot be read.
+func (s *rpcServer) sizeOnDisk() int64 {
+	var total int64
+	filepath.WalkDir(filepath.Join(s.node.cfg.DataDir, "chain"), func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				total += info.Size()
+			}
+		}
+		return nil
+	})
+	return total
 }

@@ -10,8 +10,8 @@ import (
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/jsonrpc"
 	"github.com/devchain/devchain/miner"
-	"github.com/devchain/devchain/rpcclient"
 )
 
 // GenerateToAddress mines n blocks on the caller's goroutine, each on the
@@ -45,9 +45,6 @@ func (n *Node) GenerateToAddress(ctx context.Context, count int, addr chain.Addr
 const maxGenerate = 1_000_000
 
 func (s *rpcServer) generateToAddress(ctx context.Context, p *params) (any, error) {
-	if err := p.arity(2, 3); err != nil {
-		return nil, err
-	}
 	count, err := p.intRange(0, 0, 0, maxGenerate)
 	if err != nil {
 		return nil, err
@@ -58,25 +55,22 @@ func (s *rpcServer) generateToAddress(ctx context.Context, p *params) (any, erro
 	}
 	hashes, err := s.node.GenerateToAddress(ctx, int(count), addr)
 	if err != nil {
-		return nil, errorf(rpcclient.CodeMisc, "%v", err)
+		return nil, errorf(jsonrpc.CodeMisc, "%v", err)
 	}
 	return hashes, nil
 }
 
 func (s *rpcServer) submitBlock(_ context.Context, p *params) (any, error) {
-	if err := p.arity(1, 2); err != nil {
-		return nil, err
-	}
 	raw, err := p.hexBytes(0)
 	if err != nil {
 		return nil, err
 	}
 	b, err := chain.DecodeBlock(raw)
 	if err != nil {
-		return nil, errorf(rpcclient.CodeDeserialization, "Block decode failed: %v", err)
+		return nil, errorf(jsonrpc.CodeDeserialization, "Block decode failed: %v", err)
 	}
 	if len(b.Transactions) == 0 || !b.Transactions[0].IsCoinbase() {
-		return nil, errorf(rpcclient.CodeDeserialization, "Block does not start with a coinbase")
+		return nil, errorf(jsonrpc.CodeDeserialization, "Block does not start with a coinbase")
 	}
 	n := s.node
 	// Like Bitcoin Core, a block whose parent is unknown is refused, not
@@ -104,9 +98,6 @@ func (s *rpcServer) submitBlock(_ context.Context, p *params) (any, error) {
 }
 
 func (s *rpcServer) getBlockTemplate(_ context.Context, p *params) (any, error) {
-	if err := p.arity(0, 1); err != nil {
-		return nil, err
-	}
 	n := s.node
 	b, err := n.Template(n.payTo)
 	if err != nil {
@@ -163,9 +154,6 @@ func (n *Node) networkHashRate() float64 {
 }
 
 func (s *rpcServer) getMiningInfo(_ context.Context, p *params) (any, error) {
-	if err := p.arity(0, 0); err != nil {
-		return nil, err
-	}
 	n := s.node
 	tip := n.Tip()
 	return map[string]any{
@@ -189,9 +177,6 @@ func minerAddress(n *Node) string {
 }
 
 func (s *rpcServer) setGenerate(_ context.Context, p *params) (any, error) {
-	if err := p.arity(1, 2); err != nil {
-		return nil, err
-	}
 	generate, err := p.boolean(0, false)
 	if err != nil {
 		return nil, err
@@ -209,7 +194,7 @@ func (s *rpcServer) setGenerate(_ context.Context, p *params) (any, error) {
 		return nil, nil
 	}
 	if n.payTo == (chain.Address{}) {
-		return nil, errorf(rpcclient.CodeInvalidParam, "the node has no --miner-address to pay")
+		return nil, errorf(jsonrpc.CodeInvalidParam, "the node has no --miner-address to pay")
 	}
 	n.miner.Start()
 	return nil, nil

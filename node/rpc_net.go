@@ -4,18 +4,29 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 
+	"github.com/multiformats/go-multiaddr"
+
+	"github.com/devchain/devchain/jsonrpc"
 	"github.com/devchain/devchain/p2p"
-	"github.com/devchain/devchain/rpcclient"
 )
 
-// Version is the node's version, as getnetworkinfo reports it.
-const Version = "0.1.0"
+// Version is the node's version, as getnetworkinfo's subversion reports
+// it; VersionNumber is the same as Core's integer (MAJOR*10000 +
+// MINOR*100 + PATCH).
+const (
+	Version       = "0.1.0"
+	VersionNumber = 100
+)
+
+// noServices is Core's localservices/services hex when no service bits
+// apply (this node speaks libp2p, not Core's p2p protocol).
+const noServices = "0000000000000000"
 
 func (s *rpcServer) getNetworkInfo(_ context.Context, p *params) (any, error) {
-	if err := p.arity(0, 0); err != nil {
-		return nil, err
-	}
 	h := s.node.host
 	peers := h.Peers()
 	in := 0
@@ -28,48 +39,149 @@ func (s *rpcServer) getNetworkInfo(_ context.Context, p *params) (any, error) {
 	if addrs == nil {
 		addrs = []string{}
 	}
+	relay := s.node.pool.Info().MinRelayFeeRate
 	return map[string]any{
-		"version":         Version,
-		"subversion":      "/devchain:" + Version + "/",
-		"protocolversion": 1,
-		"peerid":          h.ID().String(),
-		"localaddresses":  addrs,
-		"networkactive":   h.NetworkActive(),
-		"connections":     len(peers),
-		"connections_in":  in,
-		"connections_out": len(peers) - in,
+		"version":            VersionNumber,
+		"subversion":         "/devchain:" + Version + "/",
+		"protocolversion":    1,
+		"localservices":      noServices,
+		"localservicesnames": []string{},
+		"localrelay":         true,
+		"timeoffset":         0,
+		"networkactive":      h.NetworkActive(),
+		"connections":        len(peers),
+		"connections_in":     in,
+		"connections_out":    len(peers) - in,
+		"networks":           []any{},
+		"relayfee":           relay,
+		"incrementalfee":     relay,
+		"localaddresses":     localAddresses(addrs),
+		"warnings":           "",
+		"peerid":             h.ID().String(),
+		"p2paddresses":       addrs,
 	}, nil
 }
 
-func (s *rpcServer) getPeerInfo(_ context.Context, p *params) (any, error) {
-	if err := p.arity(0, 0); err != nil {
-		return nil, err
+// localAddresses turns listen multiaddrs into Core's {address, port,
+// score} objects (TCP ones only; QUIC or relay addresses have no such
+// form).
+func localAddresses(addrs []string) []map[string]any {
+	out := []map[string]any{}
+	for _, a := range addrs {
+		ma, err := multiaddr.NewMultiaddr(a)
+		if err != nil {
+			continue
+		}
+		host, err := ma.ValueForProtocol(multiaddr.P_IP4)
+		if err != nil {
+			if host, err = ma.ValueForProtocol(multiaddr.P_IP6); err != nil {
+				continue
+			}
+		}
+		portText, err := ma.ValueForProtocol(multiaddr.P_TCP)
+		if err != nil {
+			continue
+		}
+		port, err := strconv.ParseUint(portText, 10, 16)
+		if err != nil {
+			continue
+		}
+		out = append(out, map[string]any{"address": host, "port": port, "score": 1})
 	}
+	return out
+}
+
+// peerNumbers gives each libp2p peer a small integer, getpeerinfo's id as
+// Core numbers its connections, stable while the node runs.
+type peerNumbers struct {
+	mu     sync.Mutex
+	next   int
+	byPeer map[string]int
+}
+
+// maxPeerNumbers bounds the remembered peers; past it, numbers of peers
+// no longer connected are forgotten.
+const maxPeerNumbers = 4096
+
+func (pn *peerNumbers) number(peerID string, connected func(string) bool) int {
+	pn.mu.Lock()
+	defer pn.mu.Unlock()
+	if pn.byPeer == nil {
+		pn.byPeer = map[string]int{}
+	}
+	if n, ok := pn.byPeer[peerID]; ok {
+		return n
+	}
+	if len(pn.byPeer) >= maxPeerNumbers {
+		for id := range pn.byPeer {
+			if !connected(id) {
+				delete(pn.byPeer, id)
+			}
+		}
+	}
+	n := pn.next
+	pn.next++
+	pn.byPeer[peerID] = n
+	return n
+}
+
+// peerOf returns the peer id numbered n.
+func (pn *peerNumbers) peerOf(n int64) (string, bool) {
+	pn.mu.Lock()
+	defer pn.mu.Unlock()
+	for id, num := range pn.byPeer {
+		if int64(num) == n {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+func (s *rpcServer) getPeerInfo(_ context.Context, p *params) (any, error) {
 	peers := s.node.host.Peers()
+	connected := map[string]bool{}
+	for _, pi := range peers {
+		connected[pi.ID.String()] = true
+	}
+	isConnected := func(id string) bool { return connected[id] }
 	out := make([]map[string]any, len(peers))
 	for i, pi := range peers {
+		connType := "outbound-full-relay"
+		if pi.Inbound {
+			connType = "inbound"
+		}
 		out[i] = map[string]any{
-			"id":            pi.ID.String(),
-			"addr":          pi.Addr,
-			"inbound":       pi.Inbound,
-			"synced_blocks": pi.SyncedHeight,
-			"banscore":      pi.BanScore,
+			"id":              s.peerIDs.number(pi.ID.String(), isConnected),
+			"peerid":          pi.ID.String(),
+			"addr":            pi.Addr,
+			"network":         "not_publicly_routable",
+			"services":        noServices,
+			"servicesnames":   []string{},
+			"relaytxes":       true,
+			"version":         0,
+			"subver":          "",
+			"inbound":         pi.Inbound,
+			"connection_type": connType,
+			"startingheight":  pi.SyncedHeight,
+			"synced_blocks":   pi.SyncedHeight,
+			"synced_headers":  pi.SyncedHeight,
+			"banscore":        pi.BanScore,
 		}
 	}
 	return out, nil
 }
 
+func (s *rpcServer) ping(_ context.Context, p *params) (any, error) { return nil, nil }
+
+func (s *rpcServer) uptime(_ context.Context, p *params) (any, error) {
+	return int64(s.node.now().Sub(s.started).Seconds()), nil
+}
+
 func (s *rpcServer) getConnectionCount(_ context.Context, p *params) (any, error) {
-	if err := p.arity(0, 0); err != nil {
-		return nil, err
-	}
 	return s.node.host.ConnectionCount(), nil
 }
 
 func (s *rpcServer) addNode(ctx context.Context, p *params) (any, error) {
-	if err := p.arity(1, 2); err != nil {
-		return nil, err
-	}
 	addr, err := p.str(0)
 	if err != nil {
 		return nil, err
@@ -81,49 +193,55 @@ func (s *rpcServer) addNode(ctx context.Context, p *params) (any, error) {
 		}
 	}
 	if !slices.Contains([]string{"add", "remove", "onetry"}, command) {
-		return nil, errorf(rpcclient.CodeInvalidParam, "addnode command must be add, remove or onetry, got %q", command)
+		return nil, errorf(jsonrpc.CodeInvalidParam, "addnode command must be add, remove or onetry, got %q", command)
 	}
 	err = s.node.host.AddNode(ctx, addr, command)
 	switch {
 	case errors.Is(err, p2p.ErrAlreadyAdded):
-		return nil, errorf(rpcclient.CodeNodeAlreadyAdd, "Error: Node already added")
+		return nil, errorf(jsonrpc.CodeNodeAlreadyAdd, "Error: Node already added")
 	case errors.Is(err, p2p.ErrNotAdded):
-		return nil, errorf(rpcclient.CodeNodeNotAdded, "Error: Node has not been added.")
+		return nil, errorf(jsonrpc.CodeNodeNotAdded, "Error: Node has not been added.")
 	case errors.Is(err, p2p.ErrNetworkInactive):
-		return nil, errorf(rpcclient.CodeNetworkDisabled, "Error: Peer-to-peer functionality missing or disabled")
+		return nil, errorf(jsonrpc.CodeNetworkDisabled, "Error: Peer-to-peer functionality missing or disabled")
 	case err != nil:
-		return nil, errorf(rpcclient.CodeInvalidParam, "%v", err)
+		return nil, errorf(jsonrpc.CodeInvalidParam, "%v", err)
 	}
 	return nil, nil
 }
 
-func (s *rpcServer) disconnectNode(_ context.Context, p *params) (any, error) {
-	if err := p.arity(1, 2); err != nil {
-		return nil, err
-	}
-	target, err := p.str(0)
-	if err != nil || target == "" {
-		if p.has(1) {
-			target, err = p.str(1)
-		}
-		if err != nil {
+func (s *rpcServer) disconnectNode(_ context.Context, p *params) (result any, err error) {
+	var target string
+	if p.has(0) {
+		if target, err = p.str(0); err != nil {
 			return nil, err
 		}
+	}
+	if target == "" && p.has(1) {
+		// Core's nodeid: the number getpeerinfo gave the peer (a peer id
+		// string is taken too).
+		if n, nerr := p.integer(1, -1); nerr == nil {
+			var ok bool
+			if target, ok = s.peerIDs.peerOf(n); !ok {
+				return nil, errorf(jsonrpc.CodeNodeNotConn, "Node not found in connected nodes")
+			}
+		} else if target, err = p.str(1); err != nil {
+			return nil, err
+		}
+	}
+	if target == "" {
+		return nil, errorf(jsonrpc.CodeInvalidParam, "Only one of address and nodeid should be provided.")
 	}
 	err = s.node.host.DisconnectPeer(target)
 	switch {
 	case errors.Is(err, p2p.ErrNotConnected):
-		return nil, errorf(rpcclient.CodeNodeNotConn, "Node not found in connected nodes")
+		return nil, errorf(jsonrpc.CodeNodeNotConn, "Node not found in connected nodes")
 	case err != nil:
-		return nil, errorf(rpcclient.CodeInvalidParam, "%v", err)
+		return nil, errorf(jsonrpc.CodeInvalidParam, "%v", err)
 	}
 	return nil, nil
 }
 
 func (s *rpcServer) setNetworkActive(_ context.Context, p *params) (any, error) {
-	if err := p.arity(1, 1); err != nil {
-		return nil, err
-	}
 	active, err := p.boolean(0, true)
 	if err != nil {
 		return nil, err
@@ -133,21 +251,40 @@ func (s *rpcServer) setNetworkActive(_ context.Context, p *params) (any, error) 
 }
 
 func (s *rpcServer) stop(_ context.Context, p *params) (any, error) {
-	if err := p.arity(0, 1); err != nil {
-		return nil, err
-	}
 	s.node.RequestStop()
 	return "node stopping", nil
 }
 
+// help answers as Core: with a method, its usage; without, the first
+// usage line of every method by category.
 func (s *rpcServer) help(_ context.Context, p *params) (any, error) {
-	if err := p.arity(0, 1); err != nil {
-		return nil, err
+	if p.has(0) {
+		name, err := p.str(0)
+		if err != nil {
+			return nil, err
+		}
+		m, ok := s.methods[name]
+		if !ok {
+			return "help: unknown command: " + name, nil
+		}
+		return m.usage(), nil
 	}
-	names := make([]string, 0, len(s.methods))
-	for name := range s.methods {
-		names = append(names, name)
+	var b strings.Builder
+	for _, category := range helpCategories {
+		var lines []string
+		for _, m := range s.methods {
+			if m.category == category {
+				lines = append(lines, m.usageLine())
+			}
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		slices.Sort(lines)
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("== " + category + " ==\n" + strings.Join(lines, "\n") + "\n")
 	}
-	slices.Sort(names)
-	return names, nil
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }

@@ -5,11 +5,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/jsonrpc"
 	"github.com/devchain/devchain/mempool"
-	"github.com/devchain/devchain/rpcclient"
 )
 
 // decodeTxParam decodes the hex transaction in parameter i.
@@ -20,39 +21,62 @@ func decodeTxParam(p *params, i int) (*chain.Transaction, error) {
 	}
 	tx, err := chain.DecodeTransaction(raw)
 	if err != nil {
-		return nil, errorf(rpcclient.CodeDeserialization, "TX decode failed: %v", err)
+		return nil, errorf(jsonrpc.CodeDeserialization, "TX decode failed: %v", err)
 	}
 	return tx, nil
 }
 
-// txJSON is the decoded form of a transaction.
+// scriptPubKeyJSON is Core's scriptPubKey object of an output paying addr.
+// An address is a BIP340 x-only key, the shape of a taproot output, so the
+// object is the one Core shows for a taproot output (OP_1 <key>).
+func scriptPubKeyJSON(addr chain.Address, prefix string) map[string]any {
+	key := hex.EncodeToString(addr[:])
+	return map[string]any{
+		"asm":     "1 " + key,
+		"desc":    "rawtr(" + key + ")",
+		"hex":     "5120" + key,
+		"address": addr.Encode(prefix),
+		"type":    "witness_v1_taproot",
+	}
+}
+
+// txJSON is the decoded form of a transaction, with Core's fields
+// (scriptSig, scriptPubKey) and the node's own (address, coinbase).
 func (s *rpcServer) txJSON(tx *chain.Transaction, extra map[string]any) map[string]any {
 	prefix := s.node.params.AddressPrefix
 	vin := make([]map[string]any, len(tx.Inputs))
 	for i, in := range tx.Inputs {
 		if tx.IsCoinbase() {
 			free := append(append([]byte{}, in.PubKey[:]...), in.Signature[:]...)
-			vin[i] = map[string]any{"coinbase": hex.EncodeToString(free), "height": in.PrevOut.Index}
+			vin[i] = map[string]any{"coinbase": hex.EncodeToString(free), "height": in.PrevOut.Index, "sequence": uint32(0xffffffff)}
 			continue
 		}
+		sig := hex.EncodeToString(in.Signature[:])
 		vin[i] = map[string]any{
-			"txid":      in.PrevOut.TxID,
-			"vout":      in.PrevOut.Index,
-			"address":   chain.Address(in.PubKey).Encode(prefix),
-			"signature": hex.EncodeToString(in.Signature[:]),
+			"txid":        in.PrevOut.TxID,
+			"vout":        in.PrevOut.Index,
+			"scriptSig":   map[string]any{"asm": "", "hex": ""},
+			"txinwitness": []string{sig},
+			"sequence":    uint32(0xffffffff),
+			"address":     chain.Address(in.PubKey).Encode(prefix),
+			"signature":   sig,
 		}
 	}
 	vout := make([]map[string]any, len(tx.Outputs))
 	for i, out := range tx.Outputs {
-		vout[i] = map[string]any{"value": coins(out.Amount), "n": i, "address": out.Address.Encode(prefix)}
+		vout[i] = map[string]any{"value": coins(out.Amount), "n": i, "scriptPubKey": scriptPubKeyJSON(out.Address, prefix),
+			"address": out.Address.Encode(prefix)}
 	}
 	txid := tx.TxID()
+	size := tx.SerializeSize()
 	m := map[string]any{
 		"txid":     txid,
 		"hash":     txid,
 		"version":  tx.Version,
-		"size":     tx.SerializeSize(),
-		"vsize":    tx.SerializeSize(),
+		"size":     size,
+		"vsize":    size,
+		"weight":   4 * size,
+		"locktime": 0,
 		"coinbase": tx.IsCoinbase(),
 		"vin":      vin,
 		"vout":     vout,
@@ -71,23 +95,20 @@ func rejectToRPC(err error) error {
 	if errors.As(err, &re) {
 		switch {
 		case re.Code == mempool.RejectOrphan || re.Code == mempool.RejectMissingInputs:
-			return errorf(rpcclient.CodeVerify, "%s", re.Reason)
+			return errorf(jsonrpc.CodeVerify, "%s", re.Reason)
 		case re.Reason == mempool.ReasonAlreadyKnown:
-			return errorf(rpcclient.CodeVerifyInChain, "Transaction already in block chain")
+			return errorf(jsonrpc.CodeVerifyInChain, "Transaction already in block chain")
 		}
-		return errorf(rpcclient.CodeVerifyRejected, "%s", re.Reason)
+		return errorf(jsonrpc.CodeVerifyRejected, "%s", re.Reason)
 	}
 	var rule *consensus.RuleError
 	if errors.As(err, &rule) {
-		return errorf(rpcclient.CodeVerifyRejected, "%s", rule.Code.Reason())
+		return errorf(jsonrpc.CodeVerifyRejected, "%s", rule.Code.Reason())
 	}
 	return err
 }
 
 func (s *rpcServer) sendRawTransaction(_ context.Context, p *params) (any, error) {
-	if err := p.arity(1, 2); err != nil {
-		return nil, err
-	}
 	tx, err := decodeTxParam(p, 0)
 	if err != nil {
 		return nil, err
@@ -104,25 +125,22 @@ func (s *rpcServer) sendRawTransaction(_ context.Context, p *params) (any, error
 }
 
 func (s *rpcServer) testMempoolAccept(_ context.Context, p *params) (any, error) {
-	if err := p.arity(1, 2); err != nil {
-		return nil, err
-	}
 	raws, err := p.strings(0)
 	if err != nil {
 		return nil, err
 	}
 	if len(raws) == 0 || len(raws) > 25 {
-		return nil, errorf(rpcclient.CodeInvalidParam, "Array must contain between 1 and 25 transactions.")
+		return nil, errorf(jsonrpc.CodeInvalidParam, "Array must contain between 1 and 25 transactions.")
 	}
 	out := make([]map[string]any, 0, len(raws))
 	for _, raw := range raws {
 		data, err := hex.DecodeString(raw)
 		if err != nil {
-			return nil, errorf(rpcclient.CodeDeserialization, "TX decode failed: %v", err)
+			return nil, errorf(jsonrpc.CodeDeserialization, "TX decode failed: %v", err)
 		}
 		tx, err := chain.DecodeTransaction(data)
 		if err != nil {
-			return nil, errorf(rpcclient.CodeDeserialization, "TX decode failed: %v", err)
+			return nil, errorf(jsonrpc.CodeDeserialization, "TX decode failed: %v", err)
 		}
 		n := s.node
 		n.mu.RLock()
@@ -154,9 +172,6 @@ func rejectReason(err error) string {
 }
 
 func (s *rpcServer) decodeRawTransaction(_ context.Context, p *params) (any, error) {
-	if err := p.arity(1, 1); err != nil {
-		return nil, err
-	}
 	tx, err := decodeTxParam(p, 0)
 	if err != nil {
 		return nil, err
@@ -165,9 +180,6 @@ func (s *rpcServer) decodeRawTransaction(_ context.Context, p *params) (any, err
 }
 
 func (s *rpcServer) getRawTransaction(_ context.Context, p *params) (any, error) {
-	if err := p.arity(1, 3); err != nil {
-		return nil, err
-	}
 	txid, err := p.hash(0)
 	if err != nil {
 		return nil, err
@@ -206,9 +218,6 @@ func (s *rpcServer) getRawTransaction(_ context.Context, p *params) (any, error)
 }
 
 func (s *rpcServer) getRawMempool(_ context.Context, p *params) (any, error) {
-	if err := p.arity(0, 1); err != nil {
-		return nil, err
-	}
 	verbose, err := p.boolean(0, false)
 	if err != nil {
 		return nil, err
@@ -223,26 +232,81 @@ func (s *rpcServer) getRawMempool(_ context.Context, p *params) (any, error) {
 	}
 	out := make(map[string]any, len(entries))
 	for _, e := range entries {
-		depends := e.Depends
-		if depends == nil {
-			depends = []chain.Hash{}
-		}
-		out[e.TxID.String()] = map[string]any{
-			"vsize":   e.Size,
-			"size":    e.Size,
-			"fee":     coins(e.Fee),
-			"fees":    map[string]any{"base": coins(e.Fee)},
-			"time":    e.Time.Unix(),
-			"depends": depends,
-		}
+		out[e.TxID.String()] = mempoolEntryJSON(e)
 	}
 	return out, nil
 }
 
-func (s *rpcServer) getMempoolInfo(_ context.Context, p *params) (any, error) {
-	if err := p.arity(0, 0); err != nil {
+// mempoolEntryJSON is Core's getmempoolentry object (also the values of
+// getrawmempool true), with the older fee fields btcd still reads.
+func mempoolEntryJSON(e *mempool.Entry) map[string]any {
+	depends := e.Depends
+	if depends == nil {
+		depends = []chain.Hash{}
+	}
+	spentBy := e.SpentBy
+	if spentBy == nil {
+		spentBy = []chain.Hash{}
+	}
+	return map[string]any{
+		"vsize":           e.Size,
+		"size":            e.Size,
+		"weight":          4 * e.Size,
+		"time":            e.Time.Unix(),
+		"height":          e.Height,
+		"descendantcount": e.DescendantCount,
+		"descendantsize":  e.DescendantSize,
+		"ancestorcount":   e.AncestorCount,
+		"ancestorsize":    e.AncestorSize,
+		"wtxid":           e.TxID,
+		"fee":             coins(e.Fee),
+		"modifiedfee":     coins(e.Fee),
+		"ancestorfees":    e.AncestorFees,
+		"descendantfees":  e.DescendantFees,
+		"fees": map[string]any{"base": coins(e.Fee), "modified": coins(e.Fee),
+			"ancestor": coins(e.AncestorFees), "descendant": coins(e.DescendantFees)},
+		"depends":            depends,
+		"spentby":            spentBy,
+		"bip125-replaceable": false,
+		"unbroadcast":        false,
+	}
+}
+
+func (s *rpcServer) getMempoolEntry(_ context.Context, p *params) (any, error) {
+	txid, err := p.hash(0)
+	if err != nil {
 		return nil, err
 	}
+	e, ok := s.node.pool.Get(txid)
+	if !ok {
+		return nil, errorf(jsonrpc.CodeInvalidAddress, "Transaction not in mempool")
+	}
+	return mempoolEntryJSON(e), nil
+}
+
+// estimateSmartFee answers as Bitcoin Core does when it has no fee
+// statistics: this node keeps none (blocks are rarely full on a devnet).
+func (s *rpcServer) estimateSmartFee(_ context.Context, p *params) (any, error) {
+	target, err := p.integer(0, 0)
+	if err != nil {
+		return nil, err
+	}
+	if target < 1 || target > 1008 {
+		return nil, errorf(jsonrpc.CodeInvalidParam, "Invalid conf_target, must be between 1 and 1008")
+	}
+	if p.has(1) {
+		mode, err := p.str(1)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains([]string{"unset", "economical", "conservative"}, strings.ToLower(mode)) {
+			return nil, errorf(jsonrpc.CodeInvalidParam, `Invalid estimate_mode parameter, must be one of: "unset", "economical", "conservative"`)
+		}
+	}
+	return map[string]any{"errors": []string{"Insufficient data or no feerate found"}, "blocks": 0}, nil
+}
+
+func (s *rpcServer) getMempoolInfo(_ context.Context, p *params) (any, error) {
 	info := s.node.pool.Info()
 	return map[string]any{
 		"loaded":           true,
@@ -258,9 +322,6 @@ func (s *rpcServer) getMempoolInfo(_ context.Context, p *params) (any, error) {
 }
 
 func (s *rpcServer) getTxOut(_ context.Context, p *params) (any, error) {
-	if err := p.arity(2, 3); err != nil {
-		return nil, err
-	}
 	txid, err := p.hash(0)
 	if err != nil {
 		return nil, err
@@ -283,6 +344,7 @@ func (s *rpcServer) getTxOut(_ context.Context, p *params) (any, error) {
 			"bestblock":     tip.Hash,
 			"confirmations": confirmations,
 			"value":         coins(amount),
+			"scriptPubKey":  scriptPubKeyJSON(addr, n.params.AddressPrefix),
 			"address":       addr.Encode(n.params.AddressPrefix),
 			"coinbase":      coinbase,
 		}
@@ -321,9 +383,6 @@ type unspent struct {
 }
 
 func (s *rpcServer) listUnspent(_ context.Context, p *params) (any, error) {
-	if err := p.arity(0, 3); err != nil {
-		return nil, err
-	}
 	minConf, err := p.intRange(0, 1, 0, 1<<31)
 	if err != nil {
 		return nil, err
@@ -337,7 +396,7 @@ func (s *rpcServer) listUnspent(_ context.Context, p *params) (any, error) {
 		return nil, err
 	}
 	if len(addrStrings) == 0 {
-		return nil, errorf(rpcclient.CodeInvalidParam, "listunspent needs addresses (this node keeps no wallet): listunspent minconf maxconf [\"address\", ...]")
+		return nil, errorf(jsonrpc.CodeInvalidParam, "listunspent needs addresses (this node keeps no wallet): listunspent minconf maxconf [\"address\", ...]")
 	}
 	n := s.node
 	addrs := map[chain.Address]bool{}
@@ -347,7 +406,7 @@ func (s *rpcServer) listUnspent(_ context.Context, p *params) (any, error) {
 			return nil, err
 		}
 		if addrs[addr] {
-			return nil, errorf(rpcclient.CodeInvalidParam, "Invalid parameter, duplicated address: %s", a)
+			return nil, errorf(jsonrpc.CodeInvalidParam, "Invalid parameter, duplicated address: %s", a)
 		}
 		addrs[addr] = true
 	}
