@@ -76,11 +76,19 @@ func (a address) IsForNet(*chaincfg.Params) bool { return true }
 
 // aliceSpend pays the genesis output of alice to payee.
 func aliceSpend(t *testing.T, params *consensus.Params, payee string) *chain.Transaction {
+	return aliceFanOut(t, params, payee, 1, 1000)
+}
+
+// aliceFanOut splits the genesis output of alice into outputs equal
+// payments to payee, less fee.
+func aliceFanOut(t *testing.T, params *consensus.Params, payee string, outputs int, fee int64) *chain.Transaction {
 	t.Helper()
 	g := params.GenesisBlock.Transactions[0]
 	spent := g.Outputs[0]
-	tx := &chain.Transaction{Version: 1, Inputs: []chain.TxIn{{PrevOut: chain.OutPoint{TxID: g.TxID()}}},
-		Outputs: []chain.TxOut{{Amount: spent.Amount - 1000, Address: consensustest.Address(payee)}}}
+	tx := &chain.Transaction{Version: 1, Inputs: []chain.TxIn{{PrevOut: chain.OutPoint{TxID: g.TxID()}}}}
+	for range outputs {
+		tx.Outputs = append(tx.Outputs, chain.TxOut{Amount: (spent.Amount - fee) / int64(outputs), Address: consensustest.Address(payee)})
+	}
 	if err := chain.SignTransaction(tx, []chain.TxOut{spent}, []*btcec.PrivateKey{consensustest.Key("alice")}, params.GenesisHash); err != nil {
 		t.Fatal(err)
 	}
