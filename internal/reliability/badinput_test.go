@@ -261,7 +261,7 @@ func TestRPCBadInput(t *testing.T) {
 		{"bad multiaddr", `{"jsonrpc":"2.0","id":1,"method":"addnode","params":["/ip4/999.1.1.1/tcp/1","add"]}`, true, "POST", 200, `"code":-8`},
 		{"bad addnode command", `{"jsonrpc":"2.0","id":1,"method":"addnode","params":["/ip4/127.0.0.1/tcp/1","destroy"]}`, true, "POST", 200, `"code":-8`},
 		{"setnetworkactive string", `{"jsonrpc":"2.0","id":1,"method":"setnetworkactive","params":["no"]}`, true, "POST", 200, `"code":-32602`},
-		{"deep nesting", `{"jsonrpc":"2.0","id":1,"method":"getblockhash","params":[` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `]}`, true, "POST", 200, `"code":-32`},
+		{"deep nesting", `{"jsonrpc":"2.0","id":1,"method":"getblockhash","params":[` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `]}`, true, "POST", 500, `"code":-32700`},
 		{"empty batch", `[]`, true, "POST", 200, `"code":-32600`},
 		{"batch", `[{"jsonrpc":"2.0","id":1,"method":"getblockcount"},{"jsonrpc":"2.0","id":2,"method":"nope"},5]`, true, "POST", 200, `"code":-32601`},
 	}
