@@ -1,57 +1,20 @@
 package node
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
-	"os"
-	"path/filepath"
-	"time"
 
-	"github.com/devchain/devchain/jsonrpc"
-	"github.com/devchain/devchain/rpcclient"
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/p2p"
+	"github.com/devchain/devchain/rpcserver"
 )
 
-// rpcServer serves JSON-RPC 2.0 over HTTP with cookie authentication.
-type rpcServer struct {
-	node     *Node
-	http     *http.Server
-	listener net.Listener
-	url      string
-	password string
-	maxBody  int64
-	methods  map[string]*methodSpec
-	started  time.Time
-	mux      *http.ServeMux
-	// maxResponse is maxResponseBytes (tests lower it).
-	maxResponse int
-	peerIDs     peerNumbers
-	done        chan struct{}
-}
-
-// rpcMethod handles one method call.
-type rpcMethod func(ctx context.Context, p *params) (any, error)
-
-// rpcError is a JSON-RPC error with a Bitcoin Core code.
-type rpcError = jsonrpc.Error
-
-func errorf(code int, format string, args ...any) *rpcError {
-	return jsonrpc.Errorf(code, format, args...)
-}
-
-// minRPCBody bounds a request body: a block in hex (two characters per
-// byte) with room for the JSON around it.
-const minRPCBody = 1 << 20
-
-func startRPC(n *Node) (*rpcServer, error) {
+// startRPC serves the node's JSON-RPC (package rpcserver) on
+// Config.RPCAddr, loopback unless RPCAllowRemote.
+func startRPC(n *Node) (*rpcserver.Server, error) {
 	addr := n.cfg.RPCAddr
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -63,58 +26,15 @@ func startRPC(n *Node) (*rpcServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node: rpc listen on %s: %w", addr, err)
 	}
-	s := &rpcServer{
-		node:        n,
-		listener:    ln,
-		url:         "http://" + ln.Addr().String() + "/",
-		maxBody:     max(minRPCBody, 2*n.params.MaxBlockBytes+64<<10),
-		started:     n.now(),
-		maxResponse: maxResponseBytes,
-		done:        make(chan struct{}),
-	}
-	s.methods = map[string]*methodSpec{}
-	for _, m := range s.methodSpecs() {
-		s.methods[m.name] = m
-	}
-	if err := s.writeFiles(); err != nil {
-		ln.Close()
-		return nil, err
-	}
-	// JSON-RPC answers at "/"; other handlers (events, for one) mount
-	// beside it with Handle, behind the same cookie.
-	s.mux = http.NewServeMux()
-	s.mux.Handle("/", s)
-	s.http = &http.Server{
-		Handler:           s.mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute, // a body trickled forever does not hold a connection
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
-	}
 	if host, _, _ := net.SplitHostPort(addr); !isLoopbackHost(host) {
 		n.log.Warn("rpc_not_loopback", "addr", ln.Addr().String())
 	}
-	go func() {
-		defer close(s.done)
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			n.log.Error("rpc_stopped", "err", err)
-		}
-	}()
-	return s, nil
+	return rpcserver.Start(rpcserver.Config{Listener: ln, DataDir: n.cfg.DataDir, Node: rpcBackend{n}, Logger: n.log, Now: n.now})
 }
 
-// Handle mounts h at pattern (an http.ServeMux pattern such as
-// "GET /events") on the RPC server, behind the cookie authentication.
-func (s *rpcServer) Handle(pattern string, h http.Handler) {
-	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.authorized(r) {
-			w.Header().Set("WWW-Authenticate", `Basic realm="jsonrpc"`)
-			http.Error(w, "unauthorized: use the cookie in the datadir", http.StatusUnauthorized)
-			return
-		}
-		h.ServeHTTP(w, r)
-	}))
-}
+// RPCServer returns the node's RPC server (nil when disabled), on which
+// other HTTP handlers can be mounted with Handle.
+func (n *Node) RPCServer() *rpcserver.Server { return n.rpc }
 
 // isLoopbackHost reports whether an RPC host is "localhost" or a loopback IP.
 func isLoopbackHost(host string) bool {
@@ -134,277 +54,100 @@ func checkRPCBind(addr string, allowRemote bool) error {
 	return fmt.Errorf("node: --rpc %q is not a loopback address; pass --rpc-allow-remote to serve RPC (cookie auth) beyond this machine", addr)
 }
 
-// writeFiles writes the cookie (a fresh password, mode 0600) and the URL
-// file into the datadir.
-func (s *rpcServer) writeFiles() error {
-	var secret [32]byte
-	if _, err := rand.Read(secret[:]); err != nil {
-		return fmt.Errorf("node: rpc cookie: %w", err)
-	}
-	s.password = hex.EncodeToString(secret[:])
-	dir := s.node.cfg.DataDir
-	if err := writeFileAtomic(filepath.Join(dir, rpcclient.CookieFile), []byte(rpcclient.CookieUser+":"+s.password), 0o600); err != nil {
-		return err
-	}
-	return writeFileAtomic(filepath.Join(dir, rpcclient.URLFile), []byte(s.url+"\n"), 0o600)
+// rpcBackend is the node as the RPC server sees it (rpcserver.Node).
+type rpcBackend struct{ n *Node }
+
+func (b rpcBackend) Params() *consensus.Params { return b.n.params }
+
+func (b rpcBackend) View(fn func(c rpcserver.ChainView, pool rpcserver.Mempool)) {
+	b.n.mu.RLock()
+	defer b.n.mu.RUnlock()
+	fn(b.n.engine, b.n.pool)
 }
 
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, mode); err != nil {
-		return fmt.Errorf("node: write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp, mode); err != nil {
-		return fmt.Errorf("node: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("node: write %s: %w", path, err)
-	}
-	return nil
+func (b rpcBackend) Tip() consensus.BlockInfo   { return b.n.Tip() }
+func (b rpcBackend) Mempool() rpcserver.Mempool { return b.n.pool }
+func (b rpcBackend) Miner() rpcserver.Miner     { return b.n.miner }
+func (b rpcBackend) Network() rpcserver.Network { return rpcNetwork{b.n.host} }
+func (b rpcBackend) RequestStop()               { b.n.RequestStop() }
+func (b rpcBackend) VerifyChain() error         { return b.n.verifyChain() }
+func (b rpcBackend) SubmitBlock(blk *chain.Block) (*consensus.Result, error) {
+	return b.n.processBlock(blk, fromLocal)
 }
 
-func (s *rpcServer) close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := s.http.Shutdown(ctx)
-	<-s.done
-	dir := s.node.cfg.DataDir
-	os.Remove(filepath.Join(dir, rpcclient.CookieFile))
-	os.Remove(filepath.Join(dir, rpcclient.URLFile))
+func (b rpcBackend) SubmitTx(tx *chain.Transaction) error {
+	_, err := b.n.acceptTx(tx, fromLocal)
 	return err
 }
 
-func (s *rpcServer) authorized(r *http.Request) bool {
-	user, password, ok := r.BasicAuth()
-	if !ok {
-		return false
-	}
-	userOK := subtle.ConstantTimeCompare([]byte(user), []byte(rpcclient.CookieUser)) == 1
-	passOK := subtle.ConstantTimeCompare([]byte(password), []byte(s.password)) == 1
-	return userOK && passOK
+func (b rpcBackend) TestTx(tx *chain.Transaction) (int64, error) {
+	b.n.mu.RLock()
+	defer b.n.mu.RUnlock()
+	return b.n.pool.Check(tx, b.n.engine)
 }
 
-// Limits on what one HTTP request may cost (issue: a batch of 15,000
-// `getblock <hash> 2` took RSS to 3.57 GB). Bitcoin Core has none of
-// these; they bound one request's memory to about maxResponseBytes plus
-// one call's result.
-const (
-	// maxBatch bounds the calls in one batch; a longer batch is refused
-	// whole before any call runs.
-	maxBatch = 1000
-	// maxResponseBytes bounds the encoded reply of one HTTP request; the
-	// calls of a batch that would overflow it are not run and answer an
-	// error each.
-	maxResponseBytes = 32 << 20
-)
-
-// ServeHTTP implements http.Handler.
-func (s *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !s.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Basic realm="jsonrpc"`)
-		http.Error(w, "unauthorized: use the cookie in the datadir", http.StatusUnauthorized)
-		return
-	}
-	if r.Method != http.MethodPost {
-		http.Error(w, "JSON-RPC requires POST", http.StatusMethodNotAllowed)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeReply(w, http.StatusRequestEntityTooLarge, jsonrpc.Response{Legacy: true,
-				Error: errorf(jsonrpc.CodeInvalidRequest, "request larger than %d bytes", s.maxBody)})
-			return
-		}
-		http.Error(w, "read request: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) > 0 && trimmed[0] == '[' {
-		s.serveBatch(w, r.Context(), trimmed)
-		return
-	}
-	budget := s.maxResponse
-	resp, notify := s.handle(r.Context(), trimmed, &budget)
-	if notify {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	writeReply(w, resp.HTTPStatus(), resp)
+func (b rpcBackend) InvalidateBlock(hash chain.Hash) error {
+	_, err := b.n.changeChain(func(e *consensus.Engine) (*consensus.Result, error) { return e.InvalidateBlock(hash) })
+	return err
 }
 
-// serveBatch answers a JSON array of calls, each in its own envelope, with
-// HTTP 200. The array is read one element at a time so that an over-long
-// batch is refused before it is held in memory.
-func (s *rpcServer) serveBatch(w http.ResponseWriter, ctx context.Context, body []byte) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.Token() // '['
-	var items []json.RawMessage
-	for dec.More() {
-		if len(items) == maxBatch {
-			writeReply(w, http.StatusBadRequest, jsonrpc.Response{Legacy: true,
-				Error: errorf(jsonrpc.CodeInvalidRequest, "batch longer than %d requests: split it", maxBatch)})
-			return
-		}
-		var item json.RawMessage
-		if err := dec.Decode(&item); err != nil {
-			writeReply(w, http.StatusInternalServerError, parseError())
-			return
-		}
-		items = append(items, item)
-	}
-	if _, err := dec.Token(); err != nil { // ']'
-		writeReply(w, http.StatusInternalServerError, parseError())
-		return
-	}
-	if len(items) == 0 {
-		writeReply(w, http.StatusOK, jsonrpc.Response{Error: errorf(jsonrpc.CodeInvalidRequest, "empty batch")})
-		return
-	}
-	budget := s.maxResponse
-	var out bytes.Buffer
-	out.WriteByte('[')
-	first := true
-	for _, item := range items {
-		resp, notify := s.handle(ctx, item, &budget)
-		if notify {
-			continue
-		}
-		data, err := json.Marshal(resp)
-		if err != nil {
-			data, _ = json.Marshal(jsonrpc.Response{Legacy: resp.Legacy, ID: resp.ID, Error: errorf(jsonrpc.CodeInternal, "encode response")})
-		}
-		if !first {
-			out.WriteByte(',')
-		}
-		first = false
-		out.Write(data)
-	}
-	out.WriteByte(']')
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	out.WriteByte('\n')
-	w.Write(out.Bytes())
+func (b rpcBackend) ReconsiderBlock(hash chain.Hash) error {
+	_, err := b.n.changeChain(func(e *consensus.Engine) (*consensus.Result, error) { return e.ReconsiderBlock(hash) })
+	return err
 }
 
-// parseError is Core's reply to a body that is not JSON.
-func parseError() jsonrpc.Response {
-	return jsonrpc.Response{Legacy: true, Error: errorf(jsonrpc.CodeParse, "Parse error")}
+func (b rpcBackend) GenerateToAddress(ctx context.Context, count int, addr chain.Address) ([]chain.Hash, error) {
+	return b.n.GenerateToAddress(ctx, count, addr)
 }
 
-// wireRequest is a request as sent: members are kept raw so that a
-// mistyped one is an invalid request rather than a parse error.
-type wireRequest struct {
-	JSONRPC json.RawMessage `json:"jsonrpc"`
-	ID      json.RawMessage `json:"id"`
-	Method  json.RawMessage `json:"method"`
-	Params  json.RawMessage `json:"params"`
+func (b rpcBackend) Template(payTo chain.Address) (*chain.Block, error) { return b.n.Template(payTo) }
+
+func (b rpcBackend) MinerAddress() (chain.Address, bool) {
+	return b.n.payTo, b.n.payTo != (chain.Address{})
 }
 
-// handle runs one request; notify is true for a JSON-RPC 2.0 notification
-// (no id), which gets no reply. budget is what remains of the HTTP reply's
-// size limit; a result that does not fit is replaced by an error.
-func (s *rpcServer) handle(ctx context.Context, body []byte, budget *int) (resp jsonrpc.Response, notify bool) {
-	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
-		if json.Valid(t) {
-			return jsonrpc.Response{Legacy: true, Error: errorf(jsonrpc.CodeInvalidRequest, "Invalid Request object")}, false
+// verifyChain replays the chain against the stored state.
+func (n *Node) verifyChain() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.engine.VerifyChain()
+}
+
+// rpcNetwork is the libp2p host as the RPC server sees it.
+type rpcNetwork struct{ h *p2p.Host }
+
+func (r rpcNetwork) PeerID() string                { return r.h.ID().String() }
+func (r rpcNetwork) Addrs() []string               { return r.h.Addrs() }
+func (r rpcNetwork) ConnectionCount() int          { return r.h.ConnectionCount() }
+func (r rpcNetwork) NetworkActive() bool           { return r.h.NetworkActive() }
+func (r rpcNetwork) SetNetworkActive(active bool)  { r.h.SetNetworkActive(active) }
+func (r rpcNetwork) DisconnectPeer(t string) error { return rpcNetError(r.h.DisconnectPeer(t)) }
+
+func (r rpcNetwork) AddNode(ctx context.Context, addr, command string) error {
+	return rpcNetError(r.h.AddNode(ctx, addr, command))
+}
+
+func (r rpcNetwork) Peers() []rpcserver.PeerInfo {
+	peers := r.h.Peers()
+	out := make([]rpcserver.PeerInfo, len(peers))
+	for i, p := range peers {
+		out[i] = rpcserver.PeerInfo{ID: p.ID.String(), Addr: p.Addr, Inbound: p.Inbound, SyncedHeight: p.SyncedHeight, BanScore: p.BanScore}
+	}
+	return out
+}
+
+// rpcNetError marks p2p's errors with the server's, which it answers with
+// Core's codes.
+func rpcNetError(err error) error {
+	for _, m := range []struct{ p2p, rpc error }{
+		{p2p.ErrAlreadyAdded, rpcserver.ErrAlreadyAdded},
+		{p2p.ErrNotAdded, rpcserver.ErrNotAdded},
+		{p2p.ErrNetworkInactive, rpcserver.ErrNetworkInactive},
+		{p2p.ErrNotConnected, rpcserver.ErrNotConnected},
+	} {
+		if errors.Is(err, m.p2p) {
+			return fmt.Errorf("%w: %w", m.rpc, err)
 		}
-		return parseError(), false
 	}
-	var req wireRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		return parseError(), false
-	}
-	resp = jsonrpc.Response{Legacy: true, ID: req.ID}
-	if len(req.JSONRPC) > 0 {
-		var version string
-		if json.Unmarshal(req.JSONRPC, &version) != nil {
-			resp.Error = errorf(jsonrpc.CodeInvalidRequest, "jsonrpc field must be a string")
-			return resp, false
-		}
-		switch version {
-		case jsonrpc.Version2:
-			resp.Legacy = false
-			notify = len(req.ID) == 0
-		case "1.0", "1.1":
-		default:
-			resp.Error = errorf(jsonrpc.CodeInvalidRequest, "JSON-RPC version not supported")
-			return resp, false
-		}
-	}
-	var method string
-	if len(req.Method) == 0 {
-		resp.Error = errorf(jsonrpc.CodeInvalidRequest, "Missing method")
-		return resp, notify
-	}
-	if json.Unmarshal(req.Method, &method) != nil {
-		resp.Error = errorf(jsonrpc.CodeInvalidRequest, "Method must be a string")
-		return resp, notify
-	}
-	spec, ok := s.methods[method]
-	if !ok {
-		resp.Error = errorf(jsonrpc.CodeMethodNotFound, "Method not found")
-		return resp, notify
-	}
-	if *budget <= 0 {
-		resp.Error = errorf(jsonrpc.CodeMisc, "reply larger than %d bytes: the rest of this batch was not run; send fewer calls per batch", s.maxResponse)
-		return resp, notify
-	}
-	p, perr := parseParams(spec, req.Params)
-	if perr != nil {
-		resp.Error = perr
-		return resp, notify
-	}
-	result, err := s.call(ctx, spec.handler, p)
-	if err != nil {
-		resp.Error = asRPCError(err)
-		return resp, notify
-	}
-	data, err := json.Marshal(result)
-	if err != nil {
-		s.node.log.Error("rpc_encode_failed", "method", method, "err", err)
-		resp.Error = errorf(jsonrpc.CodeInternal, "internal error: encode %s result", method)
-		return resp, notify
-	}
-	if len(data) > *budget {
-		*budget = 0
-		resp.Error = errorf(jsonrpc.CodeMisc, "reply larger than %d bytes: ask for less per call and fewer calls per batch", s.maxResponse)
-		return resp, notify
-	}
-	*budget -= len(data)
-	resp.Result = data
-	return resp, notify
-}
-
-// call runs a method, turning a panic into an internal error: no request
-// may bring the node down.
-func (s *rpcServer) call(ctx context.Context, method rpcMethod, p *params) (result any, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.node.log.Error("rpc_panic", "method", p.method, "err", fmt.Sprint(r))
-			err = errorf(jsonrpc.CodeInternal, "internal error in %s", p.method)
-		}
-	}()
-	return method(ctx, p)
-}
-
-func asRPCError(err error) *rpcError {
-	var re *rpcError
-	if errors.As(err, &re) {
-		return re
-	}
-	return errorf(jsonrpc.CodeMisc, "%v", err)
-}
-
-// writeReply writes one reply followed by a newline, as Core does.
-func writeReply(w http.ResponseWriter, status int, resp jsonrpc.Response) {
-	data, err := json.Marshal(resp)
-	if err != nil {
-		data = []byte(`{"result":null,"error":{"code":-32603,"message":"encode response"},"id":null}`)
-		status = http.StatusInternalServerError
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(append(data, '\n'))
+	return err
 }

@@ -1,4 +1,4 @@
-package node
+package rpcserver_test
 
 import (
 	"bytes"
@@ -16,22 +16,6 @@ import (
 	"github.com/devchain/devchain/jsonrpc"
 	"github.com/devchain/devchain/rpcclient"
 )
-
-// rpcNode starts one node with its RPC server and returns a client.
-func rpcNode(t *testing.T) (*Node, *rpcclient.Client) {
-	t.Helper()
-	dir := t.TempDir()
-	n, err := New(Config{DataDir: dir, Params: testParams(t), Logger: testLogger(t, "rpc")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	c, err := rpcclient.FromDatadir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n, c
-}
 
 func call(t *testing.T, c *rpcclient.Client, method string, params ...any) json.RawMessage {
 	t.Helper()

@@ -1,4 +1,4 @@
-package node
+package rpcserver
 
 import (
 	"context"
@@ -19,28 +19,27 @@ import (
 
 func workHex(work *big.Int) string { return fmt.Sprintf("%064x", work) }
 
-func (s *rpcServer) getBlockchainInfo(_ context.Context, p *params) (any, error) {
-	n := s.node
+func (s *Server) getBlockchainInfo(_ context.Context, p *params) (any, error) {
 	var tip consensus.BlockInfo
 	var headers uint32
 	var orphans int
-	n.withEngine(func(e *consensus.Engine) {
+	s.node.View(func(e ChainView, _ Mempool) {
 		tip = e.Tip()
 		headers = e.BestHeaderHeight()
 		orphans = e.Orphans()
 	})
 	return map[string]any{
-		"chain":                n.params.ChainID,
+		"chain":                s.params.ChainID,
 		"blocks":               tip.Height,
 		"headers":              headers,
 		"bestblockhash":        tip.Hash,
 		"chainwork":            workHex(tip.ChainWork),
-		"difficulty":           difficultyOf(tip.Header.Bits, n.params.PowLimitBits),
+		"difficulty":           difficultyOf(tip.Header.Bits, s.params.PowLimitBits),
 		"mediantime":           tip.MedianTime,
 		"time":                 tip.Header.Timestamp,
-		"genesishash":          n.params.GenesisHash,
-		"addressprefix":        n.params.AddressPrefix,
-		"coinbasematurity":     n.params.CoinbaseMaturity,
+		"genesishash":          s.params.GenesisHash,
+		"addressprefix":        s.params.AddressPrefix,
+		"coinbasematurity":     s.params.CoinbaseMaturity,
 		"verificationprogress": 1,
 		"initialblockdownload": false,
 		"size_on_disk":         s.sizeOnDisk(),
@@ -50,15 +49,15 @@ func (s *rpcServer) getBlockchainInfo(_ context.Context, p *params) (any, error)
 	}, nil
 }
 
-func (s *rpcServer) getBlockCount(_ context.Context, p *params) (any, error) {
+func (s *Server) getBlockCount(_ context.Context, p *params) (any, error) {
 	return s.node.Tip().Height, nil
 }
 
-func (s *rpcServer) getBestBlockHash(_ context.Context, p *params) (any, error) {
+func (s *Server) getBestBlockHash(_ context.Context, p *params) (any, error) {
 	return s.node.Tip().Hash, nil
 }
 
-func (s *rpcServer) getBlockHash(_ context.Context, p *params) (any, error) {
+func (s *Server) getBlockHash(_ context.Context, p *params) (any, error) {
 	height, err := p.integer(0, 0)
 	if err != nil {
 		return nil, err
@@ -66,7 +65,7 @@ func (s *rpcServer) getBlockHash(_ context.Context, p *params) (any, error) {
 	var hash chain.Hash
 	ok := false
 	if height >= 0 && height <= 1<<32-1 {
-		s.node.withEngine(func(e *consensus.Engine) { hash, ok = e.MainChainHash(uint32(height)) })
+		s.node.View(func(e ChainView, _ Mempool) { hash, ok = e.MainChainHash(uint32(height)) })
 	}
 	if !ok {
 		return nil, errorf(jsonrpc.CodeInvalidParam, "Block height out of range")
@@ -75,14 +74,14 @@ func (s *rpcServer) getBlockHash(_ context.Context, p *params) (any, error) {
 }
 
 // blockInfo looks up a block by the hash in parameter i.
-func (s *rpcServer) blockInfo(p *params, i int) (consensus.BlockInfo, consensus.BlockInfo, error) {
+func (s *Server) blockInfo(p *params, i int) (consensus.BlockInfo, consensus.BlockInfo, error) {
 	hash, err := p.hash(i)
 	if err != nil {
 		return consensus.BlockInfo{}, consensus.BlockInfo{}, err
 	}
 	var info, tip consensus.BlockInfo
 	ok := false
-	s.node.withEngine(func(e *consensus.Engine) {
+	s.node.View(func(e ChainView, _ Mempool) {
 		info, ok = e.BlockInfo(hash)
 		tip = e.Tip()
 	})
@@ -93,7 +92,7 @@ func (s *rpcServer) blockInfo(p *params, i int) (consensus.BlockInfo, consensus.
 }
 
 // headerJSON is getblockheader's verbose form, the common part of getblock's.
-func (s *rpcServer) headerJSON(info, tip consensus.BlockInfo) map[string]any {
+func (s *Server) headerJSON(info, tip consensus.BlockInfo) map[string]any {
 	confirmations := int64(-1)
 	if info.MainChain {
 		confirmations = int64(tip.Height) - int64(info.Height) + 1
@@ -109,7 +108,7 @@ func (s *rpcServer) headerJSON(info, tip consensus.BlockInfo) map[string]any {
 		"mediantime":    info.MedianTime,
 		"nonce":         info.Header.Nonce,
 		"bits":          fmt.Sprintf("%08x", info.Header.Bits),
-		"difficulty":    difficultyOf(info.Header.Bits, s.node.params.PowLimitBits),
+		"difficulty":    difficultyOf(info.Header.Bits, s.params.PowLimitBits),
 		"chainwork":     workHex(info.ChainWork),
 	}
 	if info.Height > 0 {
@@ -118,7 +117,7 @@ func (s *rpcServer) headerJSON(info, tip consensus.BlockInfo) map[string]any {
 	if info.MainChain {
 		var next chain.Hash
 		ok := false
-		s.node.withEngine(func(e *consensus.Engine) { next, ok = e.MainChainHash(info.Height + 1) })
+		s.node.View(func(e ChainView, _ Mempool) { next, ok = e.MainChainHash(info.Height + 1) })
 		if ok {
 			m["nextblockhash"] = next
 		}
@@ -126,7 +125,7 @@ func (s *rpcServer) headerJSON(info, tip consensus.BlockInfo) map[string]any {
 	return m
 }
 
-func (s *rpcServer) getBlockHeader(_ context.Context, p *params) (any, error) {
+func (s *Server) getBlockHeader(_ context.Context, p *params) (any, error) {
 	verbose, err := p.boolean(1, true)
 	if err != nil {
 		return nil, err
@@ -141,7 +140,7 @@ func (s *rpcServer) getBlockHeader(_ context.Context, p *params) (any, error) {
 	return s.headerJSON(info, tip), nil
 }
 
-func (s *rpcServer) getBlock(_ context.Context, p *params) (any, error) {
+func (s *Server) getBlock(_ context.Context, p *params) (any, error) {
 	verbosity, err := p.verbosity(1, 1)
 	if err != nil {
 		return nil, err
@@ -151,7 +150,7 @@ func (s *rpcServer) getBlock(_ context.Context, p *params) (any, error) {
 		return nil, err
 	}
 	var data []byte
-	s.node.withEngine(func(e *consensus.Engine) { data, err = e.BlockBytes(info.Hash) })
+	s.node.View(func(e ChainView, _ Mempool) { data, err = e.BlockBytes(info.Hash) })
 	if err != nil {
 		if errors.Is(err, consensus.ErrUnknownBlock) {
 			return nil, errorf(jsonrpc.CodeMisc, "Block not available (only its header is known)")
@@ -182,9 +181,9 @@ func (s *rpcServer) getBlock(_ context.Context, p *params) (any, error) {
 	return m, nil
 }
 
-func (s *rpcServer) getChainTips(_ context.Context, p *params) (any, error) {
+func (s *Server) getChainTips(_ context.Context, p *params) (any, error) {
 	var tips []consensus.ChainTip
-	s.node.withEngine(func(e *consensus.Engine) { tips = e.ChainTips() })
+	s.node.View(func(e ChainView, _ Mempool) { tips = e.ChainTips() })
 	out := make([]map[string]any, len(tips))
 	for i, t := range tips {
 		out[i] = map[string]any{"height": t.Height, "hash": t.Hash, "branchlen": t.BranchLen, "status": string(t.Status)}
@@ -192,22 +191,22 @@ func (s *rpcServer) getChainTips(_ context.Context, p *params) (any, error) {
 	return out, nil
 }
 
-func (s *rpcServer) invalidateBlock(_ context.Context, p *params) (any, error) {
-	return s.markBlock(p, (*consensus.Engine).InvalidateBlock)
+func (s *Server) invalidateBlock(_ context.Context, p *params) (any, error) {
+	return s.markBlock(p, s.node.InvalidateBlock)
 }
 
-func (s *rpcServer) reconsiderBlock(_ context.Context, p *params) (any, error) {
-	return s.markBlock(p, (*consensus.Engine).ReconsiderBlock)
+func (s *Server) reconsiderBlock(_ context.Context, p *params) (any, error) {
+	return s.markBlock(p, s.node.ReconsiderBlock)
 }
 
 // markBlock runs invalidateblock or reconsiderblock and lets the mempool
 // and the miner follow the move of the tip.
-func (s *rpcServer) markBlock(p *params, mark func(*consensus.Engine, chain.Hash) (*consensus.Result, error)) (any, error) {
+func (s *Server) markBlock(p *params, mark func(chain.Hash) error) (any, error) {
 	hash, err := p.hash(0)
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.node.changeChain(func(e *consensus.Engine) (*consensus.Result, error) { return mark(e, hash) })
+	err = mark(hash)
 	var re *consensus.RuleError
 	switch {
 	case errors.Is(err, consensus.ErrUnknownBlock):
@@ -220,13 +219,10 @@ func (s *rpcServer) markBlock(p *params, mark func(*consensus.Engine, chain.Hash
 	return nil, nil
 }
 
-func (s *rpcServer) verifyChain(_ context.Context, p *params) (any, error) {
-	n := s.node
-	n.mu.Lock()
-	err := n.engine.VerifyChain()
-	n.mu.Unlock()
+func (s *Server) verifyChain(_ context.Context, p *params) (any, error) {
+	err := s.node.VerifyChain()
 	if errors.Is(err, consensus.ErrVerifyFailed) {
-		n.log.Error("verifychain_failed", "err", err)
+		s.log.Error("verifychain_failed", "err", err)
 		return false, nil
 	}
 	if err != nil {
@@ -239,7 +235,7 @@ func (s *rpcServer) verifyChain(_ context.Context, p *params) (any, error) {
 // set with a digest (hash_serialized) that two nodes with the same UTXO set
 // share, whatever order they learnt it in. The digest is SHA-256 over every
 // output in outpoint order: txid, index, amount, address, height, coinbase.
-func (s *rpcServer) getTxOutSetInfo(_ context.Context, p *params) (any, error) {
+func (s *Server) getTxOutSetInfo(_ context.Context, p *params) (any, error) {
 	var (
 		tip      consensus.BlockInfo
 		count    int
@@ -250,7 +246,7 @@ func (s *rpcServer) getTxOutSetInfo(_ context.Context, p *params) (any, error) {
 	)
 	h := sha256.New()
 	var buf []byte
-	s.node.withEngine(func(e *consensus.Engine) {
+	s.node.View(func(e ChainView, _ Mempool) {
 		tip = e.Tip()
 		err = e.ForEachUTXO(func(o store.Output) error {
 			count++
@@ -289,15 +285,15 @@ func (s *rpcServer) getTxOutSetInfo(_ context.Context, p *params) (any, error) {
 	}, nil
 }
 
-func (s *rpcServer) getDifficulty(_ context.Context, p *params) (any, error) {
-	return difficultyOf(s.node.Tip().Header.Bits, s.node.params.PowLimitBits), nil
+func (s *Server) getDifficulty(_ context.Context, p *params) (any, error) {
+	return difficultyOf(s.node.Tip().Header.Bits, s.params.PowLimitBits), nil
 }
 
 // sizeOnDisk is the size of the chain database's files (Core's
 // size_on_disk), 0 when it cannot be read.
-func (s *rpcServer) sizeOnDisk() int64 {
+func (s *Server) sizeOnDisk() int64 {
 	var total int64
-	filepath.WalkDir(filepath.Join(s.node.cfg.DataDir, "chain"), func(_ string, d os.DirEntry, err error) error {
+	filepath.WalkDir(filepath.Join(s.dataDir, "chain"), func(_ string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			if info, err := d.Info(); err == nil {
 				total += info.Size()

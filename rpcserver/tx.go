@@ -1,4 +1,4 @@
-package node
+package rpcserver
 
 import (
 	"context"
@@ -42,8 +42,8 @@ func scriptPubKeyJSON(addr chain.Address, prefix string) map[string]any {
 
 // txJSON is the decoded form of a transaction, with Core's fields
 // (scriptSig, scriptPubKey) and the node's own (address, coinbase).
-func (s *rpcServer) txJSON(tx *chain.Transaction, extra map[string]any) map[string]any {
-	prefix := s.node.params.AddressPrefix
+func (s *Server) txJSON(tx *chain.Transaction, extra map[string]any) map[string]any {
+	prefix := s.params.AddressPrefix
 	vin := make([]map[string]any, len(tx.Inputs))
 	for i, in := range tx.Inputs {
 		if tx.IsCoinbase() {
@@ -108,13 +108,13 @@ func rejectToRPC(err error) error {
 	return err
 }
 
-func (s *rpcServer) sendRawTransaction(_ context.Context, p *params) (any, error) {
+func (s *Server) sendRawTransaction(_ context.Context, p *params) (any, error) {
 	tx, err := decodeTxParam(p, 0)
 	if err != nil {
 		return nil, err
 	}
 	txid := tx.TxID()
-	if _, err := s.node.acceptTx(tx, fromLocal); err != nil {
+	if err := s.node.SubmitTx(tx); err != nil {
 		var re *mempool.RejectError
 		if errors.As(err, &re) && re.Reason == mempool.ReasonAlreadyInPool {
 			return txid, nil // as Core: already in the mempool is success
@@ -124,7 +124,7 @@ func (s *rpcServer) sendRawTransaction(_ context.Context, p *params) (any, error
 	return txid, nil
 }
 
-func (s *rpcServer) testMempoolAccept(_ context.Context, p *params) (any, error) {
+func (s *Server) testMempoolAccept(_ context.Context, p *params) (any, error) {
 	raws, err := p.strings(0)
 	if err != nil {
 		return nil, err
@@ -142,10 +142,7 @@ func (s *rpcServer) testMempoolAccept(_ context.Context, p *params) (any, error)
 		if err != nil {
 			return nil, errorf(jsonrpc.CodeDeserialization, "TX decode failed: %v", err)
 		}
-		n := s.node
-		n.mu.RLock()
-		fee, cerr := n.pool.Check(tx, n.engine)
-		n.mu.RUnlock()
+		fee, cerr := s.node.TestTx(tx)
 		r := map[string]any{"txid": tx.TxID(), "wtxid": tx.TxID(), "allowed": cerr == nil}
 		if cerr == nil {
 			r["vsize"] = tx.SerializeSize()
@@ -171,7 +168,7 @@ func rejectReason(err error) string {
 	return err.Error()
 }
 
-func (s *rpcServer) decodeRawTransaction(_ context.Context, p *params) (any, error) {
+func (s *Server) decodeRawTransaction(_ context.Context, p *params) (any, error) {
 	tx, err := decodeTxParam(p, 0)
 	if err != nil {
 		return nil, err
@@ -179,7 +176,7 @@ func (s *rpcServer) decodeRawTransaction(_ context.Context, p *params) (any, err
 	return s.txJSON(tx, nil), nil
 }
 
-func (s *rpcServer) getRawTransaction(_ context.Context, p *params) (any, error) {
+func (s *Server) getRawTransaction(_ context.Context, p *params) (any, error) {
 	txid, err := p.hash(0)
 	if err != nil {
 		return nil, err
@@ -196,7 +193,7 @@ func (s *rpcServer) getRawTransaction(_ context.Context, p *params) (any, error)
 		}
 		blockHash = &h
 	}
-	found, err := s.node.findTx(txid, blockHash)
+	found, err := s.findTx(txid, blockHash)
 	if err != nil {
 		return nil, err
 	}
@@ -217,12 +214,12 @@ func (s *rpcServer) getRawTransaction(_ context.Context, p *params) (any, error)
 	return s.txJSON(found.tx, extra), nil
 }
 
-func (s *rpcServer) getRawMempool(_ context.Context, p *params) (any, error) {
+func (s *Server) getRawMempool(_ context.Context, p *params) (any, error) {
 	verbose, err := p.boolean(0, false)
 	if err != nil {
 		return nil, err
 	}
-	entries := s.node.pool.Entries()
+	entries := s.node.Mempool().Entries()
 	if !verbose {
 		ids := make([]chain.Hash, len(entries))
 		for i, e := range entries {
@@ -272,12 +269,12 @@ func mempoolEntryJSON(e *mempool.Entry) map[string]any {
 	}
 }
 
-func (s *rpcServer) getMempoolEntry(_ context.Context, p *params) (any, error) {
+func (s *Server) getMempoolEntry(_ context.Context, p *params) (any, error) {
 	txid, err := p.hash(0)
 	if err != nil {
 		return nil, err
 	}
-	e, ok := s.node.pool.Get(txid)
+	e, ok := s.node.Mempool().Get(txid)
 	if !ok {
 		return nil, errorf(jsonrpc.CodeInvalidAddress, "Transaction not in mempool")
 	}
@@ -286,7 +283,7 @@ func (s *rpcServer) getMempoolEntry(_ context.Context, p *params) (any, error) {
 
 // estimateSmartFee answers as Bitcoin Core does when it has no fee
 // statistics: this node keeps none (blocks are rarely full on a devnet).
-func (s *rpcServer) estimateSmartFee(_ context.Context, p *params) (any, error) {
+func (s *Server) estimateSmartFee(_ context.Context, p *params) (any, error) {
 	target, err := p.integer(0, 0)
 	if err != nil {
 		return nil, err
@@ -306,8 +303,8 @@ func (s *rpcServer) estimateSmartFee(_ context.Context, p *params) (any, error) 
 	return map[string]any{"errors": []string{"Insufficient data or no feerate found"}, "blocks": 0}, nil
 }
 
-func (s *rpcServer) getMempoolInfo(_ context.Context, p *params) (any, error) {
-	info := s.node.pool.Info()
+func (s *Server) getMempoolInfo(_ context.Context, p *params) (any, error) {
+	info := s.node.Mempool().Info()
 	return map[string]any{
 		"loaded":           true,
 		"size":             info.Size,
@@ -321,7 +318,7 @@ func (s *rpcServer) getMempoolInfo(_ context.Context, p *params) (any, error) {
 	}, nil
 }
 
-func (s *rpcServer) getTxOut(_ context.Context, p *params) (any, error) {
+func (s *Server) getTxOut(_ context.Context, p *params) (any, error) {
 	txid, err := p.hash(0)
 	if err != nil {
 		return nil, err
@@ -335,33 +332,37 @@ func (s *rpcServer) getTxOut(_ context.Context, p *params) (any, error) {
 		return nil, err
 	}
 	op := chain.OutPoint{TxID: txid, Index: uint32(index)}
-	n := s.node
-	n.mu.RLock()
-	defer n.mu.RUnlock()
-	tip := n.engine.Tip()
+	var result any
+	s.node.View(func(c ChainView, pool Mempool) { result, err = s.txOut(c, pool, op, includeMempool) })
+	return result, err
+}
+
+// txOut is gettxout's answer for op, read in one view of chain and mempool.
+func (s *Server) txOut(c ChainView, pool Mempool, op chain.OutPoint, includeMempool bool) (any, error) {
+	tip := c.Tip()
 	result := func(amount int64, addr chain.Address, confirmations int64, coinbase bool) map[string]any {
 		return map[string]any{
 			"bestblock":     tip.Hash,
 			"confirmations": confirmations,
 			"value":         coins(amount),
-			"scriptPubKey":  scriptPubKeyJSON(addr, n.params.AddressPrefix),
-			"address":       addr.Encode(n.params.AddressPrefix),
+			"scriptPubKey":  scriptPubKeyJSON(addr, s.params.AddressPrefix),
+			"address":       addr.Encode(s.params.AddressPrefix),
 			"coinbase":      coinbase,
 		}
 	}
 	if includeMempool {
-		if _, spent := n.pool.SpentBy(op); spent {
+		if _, spent := pool.SpentBy(op); spent {
 			return nil, nil
 		}
-		if e, ok := n.pool.Get(txid); ok {
-			if int(index) >= len(e.Tx.Outputs) {
+		if e, ok := pool.Get(op.TxID); ok {
+			if int(op.Index) >= len(e.Tx.Outputs) {
 				return nil, nil
 			}
-			out := e.Tx.Outputs[index]
+			out := e.Tx.Outputs[op.Index]
 			return result(out.Amount, out.Address, 0, false), nil
 		}
 	}
-	u, ok, err := n.engine.UTXO(op)
+	u, ok, err := c.UTXO(op)
 	if err != nil {
 		return nil, err
 	}
@@ -382,7 +383,7 @@ type unspent struct {
 	Spendable     bool       `json:"spendable"`
 }
 
-func (s *rpcServer) listUnspent(_ context.Context, p *params) (any, error) {
+func (s *Server) listUnspent(_ context.Context, p *params) (any, error) {
 	minConf, err := p.intRange(0, 1, 0, 1<<31)
 	if err != nil {
 		return nil, err
@@ -398,10 +399,9 @@ func (s *rpcServer) listUnspent(_ context.Context, p *params) (any, error) {
 	if len(addrStrings) == 0 {
 		return nil, errorf(jsonrpc.CodeInvalidParam, "listunspent needs addresses (this node keeps no wallet): listunspent minconf maxconf [\"address\", ...]")
 	}
-	n := s.node
 	addrs := map[chain.Address]bool{}
 	for _, a := range addrStrings {
-		addr, err := decodeAddress(a, n.params.AddressPrefix)
+		addr, err := decodeAddress(a, s.params.AddressPrefix)
 		if err != nil {
 			return nil, err
 		}
@@ -410,36 +410,42 @@ func (s *rpcServer) listUnspent(_ context.Context, p *params) (any, error) {
 		}
 		addrs[addr] = true
 	}
+	var out []unspent
+	s.node.View(func(c ChainView, pool Mempool) { out, err = s.unspent(c, pool, addrs, minConf, maxConf) })
+	return out, err
+}
+
+// unspent lists the unspent outputs of addrs, read in one view of chain
+// and mempool, in Core's order.
+func (s *Server) unspent(c ChainView, pool Mempool, addrs map[chain.Address]bool, minConf, maxConf int64) ([]unspent, error) {
 	out := []unspent{}
-	n.mu.RLock()
-	defer n.mu.RUnlock()
-	tipHeight := int64(n.engine.Height())
+	tipHeight := int64(c.Height())
 	for addr := range addrs {
-		outs, err := n.engine.AddressUTXOs(addr)
+		outs, err := c.AddressUTXOs(addr)
 		if err != nil {
 			return nil, err
 		}
 		for _, o := range outs {
-			if _, spent := n.pool.SpentBy(o.OutPoint); spent {
+			if _, spent := pool.SpentBy(o.OutPoint); spent {
 				continue
 			}
 			conf := tipHeight - int64(o.UTXO.Height) + 1
 			if conf < minConf || conf > maxConf {
 				continue
 			}
-			mature := !o.UTXO.Coinbase || tipHeight+1-int64(o.UTXO.Height) >= n.params.CoinbaseMaturity
-			out = append(out, unspent{TxID: o.OutPoint.TxID, Vout: o.OutPoint.Index, Address: addr.Encode(n.params.AddressPrefix),
+			mature := !o.UTXO.Coinbase || tipHeight+1-int64(o.UTXO.Height) >= s.params.CoinbaseMaturity
+			out = append(out, unspent{TxID: o.OutPoint.TxID, Vout: o.OutPoint.Index, Address: addr.Encode(s.params.AddressPrefix),
 				Amount: jsonAmount(o.UTXO.Amount), Confirmations: conf, Coinbase: o.UTXO.Coinbase, Spendable: mature})
 		}
 	}
 	if minConf == 0 {
-		for _, e := range n.pool.Entries() {
+		for _, e := range pool.Entries() {
 			for i, o := range e.Tx.Outputs {
 				op := chain.OutPoint{TxID: e.TxID, Index: uint32(i)}
-				if _, spent := n.pool.SpentBy(op); spent || !addrs[o.Address] {
+				if _, spent := pool.SpentBy(op); spent || !addrs[o.Address] {
 					continue
 				}
-				out = append(out, unspent{TxID: e.TxID, Vout: uint32(i), Address: o.Address.Encode(n.params.AddressPrefix),
+				out = append(out, unspent{TxID: e.TxID, Vout: uint32(i), Address: o.Address.Encode(s.params.AddressPrefix),
 					Amount: jsonAmount(o.Amount), Spendable: true})
 			}
 		}

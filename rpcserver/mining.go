@@ -1,4 +1,4 @@
-package node
+package rpcserver
 
 import (
 	"context"
@@ -6,50 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"sync/atomic"
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
 	"github.com/devchain/devchain/jsonrpc"
-	"github.com/devchain/devchain/miner"
 )
-
-// GenerateToAddress mines n blocks on the caller's goroutine, each on the
-// tip at the time, paying addr (regtest's generatetoaddress). It stops
-// early when ctx is cancelled.
-func (n *Node) GenerateToAddress(ctx context.Context, count int, addr chain.Address) ([]chain.Hash, error) {
-	var stop atomic.Bool
-	defer context.AfterFunc(ctx, func() { stop.Store(true) })()
-	hashes := make([]chain.Hash, 0, count)
-	for len(hashes) < count {
-		b, err := n.Template(addr)
-		if err != nil {
-			return hashes, err
-		}
-		if !miner.MineOne(b, &stop) {
-			return hashes, fmt.Errorf("node: generate: stopped: %w", context.Cause(ctx))
-		}
-		res, err := n.processBlock(b, fromLocal)
-		if err != nil {
-			return hashes, fmt.Errorf("node: generated block %s rejected: %w", b.Hash(), err)
-		}
-		if res.Status != consensus.StatusMainChain {
-			continue // the tip moved while mining (a peer's block): mine on the new tip
-		}
-		hashes = append(hashes, res.Hash)
-	}
-	return hashes, nil
-}
 
 // maxGenerate bounds one generatetoaddress call.
 const maxGenerate = 1_000_000
 
-func (s *rpcServer) generateToAddress(ctx context.Context, p *params) (any, error) {
+func (s *Server) generateToAddress(ctx context.Context, p *params) (any, error) {
 	count, err := p.intRange(0, 0, 0, maxGenerate)
 	if err != nil {
 		return nil, err
 	}
-	addr, err := p.address(1, s.node.params.AddressPrefix)
+	addr, err := p.address(1, s.params.AddressPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +31,7 @@ func (s *rpcServer) generateToAddress(ctx context.Context, p *params) (any, erro
 	return hashes, nil
 }
 
-func (s *rpcServer) submitBlock(_ context.Context, p *params) (any, error) {
+func (s *Server) submitBlock(_ context.Context, p *params) (any, error) {
 	raw, err := p.hexBytes(0)
 	if err != nil {
 		return nil, err
@@ -72,15 +43,14 @@ func (s *rpcServer) submitBlock(_ context.Context, p *params) (any, error) {
 	if len(b.Transactions) == 0 || !b.Transactions[0].IsCoinbase() {
 		return nil, errorf(jsonrpc.CodeDeserialization, "Block does not start with a coinbase")
 	}
-	n := s.node
 	// Like Bitcoin Core, a block whose parent is unknown is refused, not
 	// kept: the caller submits the parent first.
 	known := false
-	n.withEngine(func(e *consensus.Engine) { _, known = e.BlockInfo(b.Header.PrevBlock) })
+	s.node.View(func(e ChainView, _ Mempool) { _, known = e.BlockInfo(b.Header.PrevBlock) })
 	if !known {
 		return "prev-blk-not-found", nil
 	}
-	res, err := n.processBlock(b, fromLocal)
+	res, err := s.node.SubmitBlock(b)
 	var re *consensus.RuleError
 	switch {
 	case errors.As(err, &re) && re.Code == consensus.ErrKnownInvalid:
@@ -97,9 +67,9 @@ func (s *rpcServer) submitBlock(_ context.Context, p *params) (any, error) {
 	return nil, nil
 }
 
-func (s *rpcServer) getBlockTemplate(_ context.Context, p *params) (any, error) {
-	n := s.node
-	b, err := n.Template(n.payTo)
+func (s *Server) getBlockTemplate(_ context.Context, p *params) (any, error) {
+	payTo, _ := s.node.MinerAddress()
+	b, err := s.node.Template(payTo)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +78,7 @@ func (s *rpcServer) getBlockTemplate(_ context.Context, p *params) (any, error) 
 	for _, tx := range b.Transactions[1:] {
 		txid := tx.TxID()
 		var fee int64
-		if e, ok := n.pool.Get(txid); ok {
+		if e, ok := s.node.Mempool().Get(txid); ok {
 			fee = e.Fee
 		}
 		txs = append(txs, map[string]any{"data": hex.EncodeToString(tx.Serialize()), "txid": txid, "hash": txid, "fee": fee})
@@ -117,7 +87,7 @@ func (s *rpcServer) getBlockTemplate(_ context.Context, p *params) (any, error) 
 	for _, out := range b.Transactions[0].Outputs {
 		value += out.Amount
 	}
-	tip := n.Tip()
+	tip := s.node.Tip()
 	return map[string]any{
 		"version":           b.Header.Version,
 		"previousblockhash": b.Header.PrevBlock,
@@ -127,56 +97,57 @@ func (s *rpcServer) getBlockTemplate(_ context.Context, p *params) (any, error) 
 		"curtime":           b.Header.Timestamp,
 		"mintime":           tip.MedianTime + 1,
 		"coinbasevalue":     value,
-		"sizelimit":         n.params.MaxBlockBytes,
+		"sizelimit":         s.params.MaxBlockBytes,
 		"transactions":      txs,
 	}, nil
 }
 
 // networkHashRate estimates hashes per second from the work and time of the
 // last (up to) 120 blocks of the active chain.
-func (n *Node) networkHashRate() float64 {
-	n.mu.RLock()
-	defer n.mu.RUnlock()
-	tip := n.engine.Tip()
-	if tip.Height == 0 {
-		return 0
-	}
-	back := min(tip.Height, 120)
-	hash, _ := n.engine.MainChainHash(tip.Height - back)
-	first, _ := n.engine.BlockInfo(hash)
-	span := int64(tip.Header.Timestamp) - int64(first.Header.Timestamp)
-	if span <= 0 {
-		span = 1
-	}
-	work := new(big.Float).SetInt(new(big.Int).Sub(tip.ChainWork, first.ChainWork))
-	rate, _ := work.Quo(work, big.NewFloat(float64(span))).Float64()
+func (s *Server) networkHashRate() float64 {
+	var rate float64
+	s.node.View(func(e ChainView, _ Mempool) {
+		tip := e.Tip()
+		if tip.Height == 0 {
+			return
+		}
+		back := min(tip.Height, 120)
+		hash, _ := e.MainChainHash(tip.Height - back)
+		first, _ := e.BlockInfo(hash)
+		span := int64(tip.Header.Timestamp) - int64(first.Header.Timestamp)
+		if span <= 0 {
+			span = 1
+		}
+		work := new(big.Float).SetInt(new(big.Int).Sub(tip.ChainWork, first.ChainWork))
+		rate, _ = work.Quo(work, big.NewFloat(float64(span))).Float64()
+	})
 	return rate
 }
 
-func (s *rpcServer) getMiningInfo(_ context.Context, p *params) (any, error) {
-	n := s.node
-	tip := n.Tip()
+func (s *Server) getMiningInfo(_ context.Context, p *params) (any, error) {
+	tip := s.node.Tip()
 	return map[string]any{
 		"blocks":        tip.Height,
-		"difficulty":    difficultyOf(tip.Header.Bits, n.params.PowLimitBits),
-		"networkhashps": n.networkHashRate(),
-		"pooledtx":      n.pool.Info().Size,
-		"chain":         n.params.ChainID,
-		"generate":      n.miner.Running(),
-		"threads":       n.miner.Threads(),
-		"hashespersec":  n.miner.HashesPerSecond(),
-		"mineraddress":  minerAddress(n),
+		"difficulty":    difficultyOf(tip.Header.Bits, s.params.PowLimitBits),
+		"networkhashps": s.networkHashRate(),
+		"pooledtx":      s.node.Mempool().Info().Size,
+		"chain":         s.params.ChainID,
+		"generate":      s.node.Miner().Running(),
+		"threads":       s.node.Miner().Threads(),
+		"hashespersec":  s.node.Miner().HashesPerSecond(),
+		"mineraddress":  s.minerAddress(),
 	}, nil
 }
 
-func minerAddress(n *Node) string {
-	if n.payTo == (chain.Address{}) {
+func (s *Server) minerAddress() string {
+	payTo, ok := s.node.MinerAddress()
+	if !ok {
 		return ""
 	}
-	return n.payTo.Encode(n.params.AddressPrefix)
+	return payTo.Encode(s.params.AddressPrefix)
 }
 
-func (s *rpcServer) setGenerate(_ context.Context, p *params) (any, error) {
+func (s *Server) setGenerate(_ context.Context, p *params) (any, error) {
 	generate, err := p.boolean(0, false)
 	if err != nil {
 		return nil, err
@@ -185,17 +156,16 @@ func (s *rpcServer) setGenerate(_ context.Context, p *params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := s.node
 	if threads > 0 {
-		n.miner.SetThreads(int(threads))
+		s.node.Miner().SetThreads(int(threads))
 	}
 	if !generate || threads == 0 {
-		n.miner.Stop()
+		s.node.Miner().Stop()
 		return nil, nil
 	}
-	if n.payTo == (chain.Address{}) {
+	if _, ok := s.node.MinerAddress(); !ok {
 		return nil, errorf(jsonrpc.CodeInvalidParam, "the node has no --miner-address to pay")
 	}
-	n.miner.Start()
+	s.node.Miner().Start()
 	return nil, nil
 }

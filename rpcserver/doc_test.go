@@ -1,4 +1,4 @@
-package node
+package rpcserver_test
 
 import (
 	"encoding/hex"
@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/devchain/devchain/consensus/consensustest"
 )
@@ -84,29 +83,27 @@ func topLevelFields(cell string) []string {
 func TestRPCDocMatchesServer(t *testing.T) {
 	n, c := rpcNode(t)
 	doc := readRPCDoc(t)
-	for name, spec := range n.rpc.methods {
+	for name, args := range n.RPCServer().MethodArgs() {
 		row, ok := doc[name]
 		if !ok {
 			t.Errorf("docs/RPC.md lacks %s", name)
 			continue
 		}
-		for _, a := range spec.args {
-			if !strings.Contains(row.params, a.name) {
-				t.Errorf("docs/RPC.md: %s params %q lack %s", name, row.params, a.name)
+		for _, a := range args {
+			if !strings.Contains(row.params, a) {
+				t.Errorf("docs/RPC.md: %s params %q lack %s", name, row.params, a)
 			}
 		}
 	}
 	for name := range doc {
-		if _, ok := n.rpc.methods[name]; !ok {
+		if _, ok := n.RPCServer().MethodArgs()[name]; !ok {
 			t.Errorf("docs/RPC.md documents %s, which the server does not have", name)
 		}
 	}
 
 	// Calls that show every field: a peer, a block with a payment, the
 	// same payment in the mempool first.
-	peers := newCluster(t, n.Params())
-	peers.start(t.TempDir(), []string{n.Host().Addrs()[0]})
-	waitFor(t, 20*time.Second, "a peer", func() bool { return n.Host().ConnectionCount() == 1 })
+	startPeer(t, n)
 	prefix := n.Params().AddressPrefix
 	miner := consensustest.Address("miner").Encode(prefix)
 	carol := consensustest.Address("carol").Encode(prefix)

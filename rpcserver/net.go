@@ -1,4 +1,4 @@
-package node
+package rpcserver
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"github.com/multiformats/go-multiaddr"
 
 	"github.com/devchain/devchain/jsonrpc"
-	"github.com/devchain/devchain/p2p"
 )
 
 // Version is the node's version, as getnetworkinfo's subversion reports
@@ -26,8 +25,8 @@ const (
 // apply (this node speaks libp2p, not Core's p2p protocol).
 const noServices = "0000000000000000"
 
-func (s *rpcServer) getNetworkInfo(_ context.Context, p *params) (any, error) {
-	h := s.node.host
+func (s *Server) getNetworkInfo(_ context.Context, p *params) (any, error) {
+	h := s.node.Network()
 	peers := h.Peers()
 	in := 0
 	for _, pi := range peers {
@@ -39,7 +38,7 @@ func (s *rpcServer) getNetworkInfo(_ context.Context, p *params) (any, error) {
 	if addrs == nil {
 		addrs = []string{}
 	}
-	relay := s.node.pool.Info().MinRelayFeeRate
+	relay := s.node.Mempool().Info().MinRelayFeeRate
 	return map[string]any{
 		"version":            VersionNumber,
 		"subversion":         "/devchain:" + Version + "/",
@@ -57,7 +56,7 @@ func (s *rpcServer) getNetworkInfo(_ context.Context, p *params) (any, error) {
 		"incrementalfee":     relay,
 		"localaddresses":     localAddresses(addrs),
 		"warnings":           "",
-		"peerid":             h.ID().String(),
+		"peerid":             h.PeerID(),
 		"p2paddresses":       addrs,
 	}, nil
 }
@@ -137,11 +136,11 @@ func (pn *peerNumbers) peerOf(n int64) (string, bool) {
 	return "", false
 }
 
-func (s *rpcServer) getPeerInfo(_ context.Context, p *params) (any, error) {
-	peers := s.node.host.Peers()
+func (s *Server) getPeerInfo(_ context.Context, p *params) (any, error) {
+	peers := s.node.Network().Peers()
 	connected := map[string]bool{}
 	for _, pi := range peers {
-		connected[pi.ID.String()] = true
+		connected[pi.ID] = true
 	}
 	isConnected := func(id string) bool { return connected[id] }
 	out := make([]map[string]any, len(peers))
@@ -151,8 +150,8 @@ func (s *rpcServer) getPeerInfo(_ context.Context, p *params) (any, error) {
 			connType = "inbound"
 		}
 		out[i] = map[string]any{
-			"id":              s.peerIDs.number(pi.ID.String(), isConnected),
-			"peerid":          pi.ID.String(),
+			"id":              s.peerIDs.number(pi.ID, isConnected),
+			"peerid":          pi.ID,
 			"addr":            pi.Addr,
 			"network":         "not_publicly_routable",
 			"services":        noServices,
@@ -171,17 +170,17 @@ func (s *rpcServer) getPeerInfo(_ context.Context, p *params) (any, error) {
 	return out, nil
 }
 
-func (s *rpcServer) ping(_ context.Context, p *params) (any, error) { return nil, nil }
+func (s *Server) ping(_ context.Context, p *params) (any, error) { return nil, nil }
 
-func (s *rpcServer) uptime(_ context.Context, p *params) (any, error) {
-	return int64(s.node.now().Sub(s.started).Seconds()), nil
+func (s *Server) uptime(_ context.Context, p *params) (any, error) {
+	return int64(s.now().Sub(s.started).Seconds()), nil
 }
 
-func (s *rpcServer) getConnectionCount(_ context.Context, p *params) (any, error) {
-	return s.node.host.ConnectionCount(), nil
+func (s *Server) getConnectionCount(_ context.Context, p *params) (any, error) {
+	return s.node.Network().ConnectionCount(), nil
 }
 
-func (s *rpcServer) addNode(ctx context.Context, p *params) (any, error) {
+func (s *Server) addNode(ctx context.Context, p *params) (any, error) {
 	addr, err := p.str(0)
 	if err != nil {
 		return nil, err
@@ -195,13 +194,13 @@ func (s *rpcServer) addNode(ctx context.Context, p *params) (any, error) {
 	if !slices.Contains([]string{"add", "remove", "onetry"}, command) {
 		return nil, errorf(jsonrpc.CodeInvalidParam, "addnode command must be add, remove or onetry, got %q", command)
 	}
-	err = s.node.host.AddNode(ctx, addr, command)
+	err = s.node.Network().AddNode(ctx, addr, command)
 	switch {
-	case errors.Is(err, p2p.ErrAlreadyAdded):
+	case errors.Is(err, ErrAlreadyAdded):
 		return nil, errorf(jsonrpc.CodeNodeAlreadyAdd, "Error: Node already added")
-	case errors.Is(err, p2p.ErrNotAdded):
+	case errors.Is(err, ErrNotAdded):
 		return nil, errorf(jsonrpc.CodeNodeNotAdded, "Error: Node has not been added.")
-	case errors.Is(err, p2p.ErrNetworkInactive):
+	case errors.Is(err, ErrNetworkInactive):
 		return nil, errorf(jsonrpc.CodeNetworkDisabled, "Error: Peer-to-peer functionality missing or disabled")
 	case err != nil:
 		return nil, errorf(jsonrpc.CodeInvalidParam, "%v", err)
@@ -209,7 +208,7 @@ func (s *rpcServer) addNode(ctx context.Context, p *params) (any, error) {
 	return nil, nil
 }
 
-func (s *rpcServer) disconnectNode(_ context.Context, p *params) (result any, err error) {
+func (s *Server) disconnectNode(_ context.Context, p *params) (result any, err error) {
 	var target string
 	if p.has(0) {
 		if target, err = p.str(0); err != nil {
@@ -231,9 +230,9 @@ func (s *rpcServer) disconnectNode(_ context.Context, p *params) (result any, er
 	if target == "" {
 		return nil, errorf(jsonrpc.CodeInvalidParam, "Only one of address and nodeid should be provided.")
 	}
-	err = s.node.host.DisconnectPeer(target)
+	err = s.node.Network().DisconnectPeer(target)
 	switch {
-	case errors.Is(err, p2p.ErrNotConnected):
+	case errors.Is(err, ErrNotConnected):
 		return nil, errorf(jsonrpc.CodeNodeNotConn, "Node not found in connected nodes")
 	case err != nil:
 		return nil, errorf(jsonrpc.CodeInvalidParam, "%v", err)
@@ -241,23 +240,23 @@ func (s *rpcServer) disconnectNode(_ context.Context, p *params) (result any, er
 	return nil, nil
 }
 
-func (s *rpcServer) setNetworkActive(_ context.Context, p *params) (any, error) {
+func (s *Server) setNetworkActive(_ context.Context, p *params) (any, error) {
 	active, err := p.boolean(0, true)
 	if err != nil {
 		return nil, err
 	}
-	s.node.host.SetNetworkActive(active)
+	s.node.Network().SetNetworkActive(active)
 	return active, nil
 }
 
-func (s *rpcServer) stop(_ context.Context, p *params) (any, error) {
+func (s *Server) stop(_ context.Context, p *params) (any, error) {
 	s.node.RequestStop()
 	return "node stopping", nil
 }
 
 // help answers as Core: with a method, its usage; without, the first
 // usage line of every method by category.
-func (s *rpcServer) help(_ context.Context, p *params) (any, error) {
+func (s *Server) help(_ context.Context, p *params) (any, error) {
 	if p.has(0) {
 		name, err := p.str(0)
 		if err != nil {

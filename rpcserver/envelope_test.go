@@ -1,4 +1,4 @@
-package node
+package rpcserver_test
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/devchain/devchain/consensus/consensustest"
 	"github.com/devchain/devchain/jsonrpc"
+	"github.com/devchain/devchain/rpcserver"
 )
 
 // TestEnvelopesAsCore: the replies, byte for byte, that Bitcoin Core
@@ -112,8 +113,8 @@ func TestNamedParameters(t *testing.T) {
 // method and its arguments.
 func TestArityAndHelp(t *testing.T) {
 	n, c := rpcNode(t)
-	for name, spec := range n.rpc.methods {
-		params := make([]any, len(spec.args)+1)
+	for name, args := range n.RPCServer().MethodArgs() {
+		params := make([]any, len(args)+1)
 		for i := range params {
 			params[i] = 0
 		}
@@ -127,15 +128,15 @@ func TestArityAndHelp(t *testing.T) {
 		if !strings.HasPrefix(first, name) {
 			t.Errorf("help %s: %q", name, first)
 		}
-		for _, a := range spec.args {
-			if !strings.Contains(first, a.name) {
-				t.Errorf("help %s: usage %q lacks argument %s", name, first, a.name)
+		for _, a := range args {
+			if !strings.Contains(first, a) {
+				t.Errorf("help %s: usage %q lacks argument %s", name, first, a)
 			}
 		}
 	}
 	var all string
 	json.Unmarshal(call(t, c, "help"), &all)
-	for name := range n.rpc.methods {
+	for name := range n.RPCServer().MethodArgs() {
 		if !strings.Contains(all, "\n"+name) {
 			t.Errorf("help lacks %s", name)
 		}
@@ -157,16 +158,16 @@ func TestRequestLimits(t *testing.T) {
 		}
 		return "[" + strings.Join(items, ",") + "]"
 	}
-	status, body := post(t, c, batch(maxBatch+1, `{"id":%d,"method":"getblockcount"}`), true)
-	if status != http.StatusBadRequest || !strings.Contains(body, fmt.Sprintf("batch longer than %d requests", maxBatch)) {
+	status, body := post(t, c, batch(rpcserver.MaxBatch+1, `{"id":%d,"method":"getblockcount"}`), true)
+	if status != http.StatusBadRequest || !strings.Contains(body, fmt.Sprintf("batch longer than %d requests", rpcserver.MaxBatch)) {
 		t.Errorf("over-long batch: HTTP %d %.200s", status, body)
 	}
-	status, body = post(t, c, batch(maxBatch, `{"id":%d,"method":"getblockcount"}`), true)
-	if status != http.StatusOK || strings.Count(body, `"result":0`) != maxBatch {
+	status, body = post(t, c, batch(rpcserver.MaxBatch, `{"id":%d,"method":"getblockcount"}`), true)
+	if status != http.StatusOK || strings.Count(body, `"result":0`) != rpcserver.MaxBatch {
 		t.Errorf("batch at the limit: HTTP %d %.200s", status, body)
 	}
 
-	n.rpc.maxResponse = 20_000
+	n.RPCServer().SetMaxResponse(20_000)
 	status, body = post(t, c, batch(100, `{"jsonrpc":"2.0","id":%d,"method":"getblock","params":["`+genesis+`",2]}`), true)
 	var replies []struct {
 		Result json.RawMessage
@@ -186,7 +187,7 @@ func TestRequestLimits(t *testing.T) {
 	if ok == 0 || ok == 100 || len(body) > 20_000+100*200 {
 		t.Errorf("%d of 100 answered, reply %d bytes", ok, len(body))
 	}
-	n.rpc.maxResponse = maxResponseBytes
+	n.RPCServer().SetMaxResponse(rpcserver.MaxResponseBytes)
 
 	addr := consensustest.Address("carol").Encode(n.Params().AddressPrefix)
 	call(t, c, "generatetoaddress", 2, addr)
@@ -199,7 +200,7 @@ func TestRequestLimits(t *testing.T) {
 	if len(history) != 2 {
 		t.Errorf("one address 400 times: %d entries, want 2", len(history))
 	}
-	many := make([]string, maxHistoryAddresses+1)
+	many := make([]string, rpcserver.MaxHistoryAddresses+1)
 	for i := range many {
 		many[i] = consensustest.Address(fmt.Sprint(i)).Encode(n.Params().AddressPrefix)
 	}

@@ -1,4 +1,4 @@
-package node
+package rpcserver
 
 import (
 	"fmt"
@@ -96,7 +96,7 @@ func (m *methodSpec) usage() string {
 var helpCategories = []string{"Blockchain", "Control", "Mining", "Network", "Rawtransactions", "Util", "Devchain"}
 
 // methodSpecs lists every RPC method with Core's argument names.
-func (s *rpcServer) methodSpecs() []*methodSpec {
+func (s *Server) methodSpecs() []*methodSpec {
 	const hash = "string"
 	return []*methodSpec{
 		{name: "getblockchaininfo", category: "Blockchain", summary: "Returns an object containing various state info regarding blockchain processing.", handler: s.getBlockchainInfo},
