@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -103,13 +104,6 @@ func FromDatadir(datadir string) (*Client, error) {
 	return FromCookieFile(strings.TrimSpace(string(data)), filepath.Join(datadir, CookieFile))
 }
 
-type request struct {
-	JSONRPC string `json:"jsonrpc"`
-	ID      uint64 `json:"id"`
-	Method  string `json:"method"`
-	Params  []any  `json:"params"`
-}
-
 // Call invokes method with positional params and decodes the result into
 // result (unless it is nil). A JSON-RPC error comes back as *Error.
 func (c *Client) Call(ctx context.Context, method string, params []any, result any) error {
@@ -131,9 +125,14 @@ func (c *Client) CallRaw(ctx context.Context, method string, params []any) (json
 	if params == nil {
 		params = []any{}
 	}
-	body, err := json.Marshal(request{JSONRPC: "2.0", ID: c.nextID.Add(1), Method: method, Params: params})
+	rawParams, err := json.Marshal(params)
 	if err != nil {
 		return nil, fmt.Errorf("rpcclient: %s: encode params: %w", method, err)
+	}
+	id := strconv.AppendUint(nil, c.nextID.Add(1), 10)
+	body, err := json.Marshal(jsonrpc.Request{JSONRPC: jsonrpc.Version2, ID: id, Method: method, Params: rawParams})
+	if err != nil {
+		return nil, fmt.Errorf("rpcclient: %s: encode request: %w", method, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
 	if err != nil {
