@@ -74,37 +74,18 @@ const minRPCBody = 1 << 20
 // Start serves cfg.Node on cfg.Listener, after writing a fresh cookie
 // (mode 0600) and the URL into the datadir.
 func Start(cfg Config) (*Server, error) {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
+	var secret [32]byte
+	if _, err := rand.Read(secret[:]); err != nil {
+		cfg.Listener.Close()
+		return nil, fmt.Errorf("rpcserver: cookie: %w", err)
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	params := cfg.Node.Params()
-	s := &Server{
-		node:        cfg.Node,
-		params:      params,
-		log:         cfg.Logger,
-		now:         cfg.Now,
-		dataDir:     cfg.DataDir,
-		url:         "http://" + cfg.Listener.Addr().String() + "/",
-		maxBody:     max(minRPCBody, 2*params.MaxBlockBytes+64<<10),
-		started:     cfg.Now(),
-		maxResponse: maxResponseBytes,
-		done:        make(chan struct{}),
-	}
-	s.methods = map[string]*methodSpec{}
-	for _, m := range s.methodSpecs() {
-		s.methods[m.name] = m
-	}
+	s := New(cfg.Node, hex.EncodeToString(secret[:]), cfg.Logger, cfg.Now)
+	s.dataDir = cfg.DataDir
+	s.url = "http://" + cfg.Listener.Addr().String() + "/"
 	if err := s.writeFiles(); err != nil {
 		cfg.Listener.Close()
 		return nil, err
 	}
-	// JSON-RPC answers at "/"; other handlers (events, for one) mount
-	// beside it with Handle, behind the same cookie.
-	s.mux = http.NewServeMux()
-	s.mux.Handle("/", s)
 	s.http = &http.Server{
 		Handler:           s.mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -112,6 +93,7 @@ func Start(cfg Config) (*Server, error) {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
 	}
+	s.done = make(chan struct{})
 	go func() {
 		defer close(s.done)
 		if err := s.http.Serve(cfg.Listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -120,6 +102,43 @@ func Start(cfg Config) (*Server, error) {
 	}()
 	return s, nil
 }
+
+// New returns the server of node as an http.Handler that accepts the
+// cookie user with password, without listening or writing files (Start
+// does both; package wallettest serves New's handler with httptest).
+// logger and now may be nil.
+func New(node Node, password string, logger *slog.Logger, now func() time.Time) *Server {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	params := node.Params()
+	s := &Server{
+		node:        node,
+		params:      params,
+		log:         logger,
+		now:         now,
+		password:    password,
+		maxBody:     max(minRPCBody, 2*params.MaxBlockBytes+64<<10),
+		started:     now(),
+		maxResponse: maxResponseBytes,
+		methods:     map[string]*methodSpec{},
+	}
+	for _, m := range s.methodSpecs() {
+		s.methods[m.name] = m
+	}
+	// JSON-RPC answers at "/"; other handlers (events, for one) mount
+	// beside it with Handle, behind the same cookie.
+	s.mux = http.NewServeMux()
+	s.mux.Handle("/", http.HandlerFunc(s.serveRPC))
+	return s
+}
+
+// ServeHTTP implements http.Handler: JSON-RPC at "/", and the handlers
+// mounted with Handle.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // URL is the server's address, http://HOST:PORT/.
 func (s *Server) URL() string { return s.url }
@@ -137,14 +156,9 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 	}))
 }
 
-// writeFiles writes the cookie (a fresh password, mode 0600) and the URL
-// file into the datadir.
+// writeFiles writes the cookie (mode 0600) and the URL file into the
+// datadir.
 func (s *Server) writeFiles() error {
-	var secret [32]byte
-	if _, err := rand.Read(secret[:]); err != nil {
-		return fmt.Errorf("rpcserver: cookie: %w", err)
-	}
-	s.password = hex.EncodeToString(secret[:])
 	dir := s.dataDir
 	if err := writeFileAtomic(filepath.Join(dir, rpcclient.CookieFile), []byte(rpcclient.CookieUser+":"+s.password), 0o600); err != nil {
 		return err
@@ -169,6 +183,9 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 // Close stops the server (requests in flight get 5 s to finish) and
 // removes the cookie and URL files.
 func (s *Server) Close() error {
+	if s.http == nil {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(ctx)
@@ -203,8 +220,8 @@ const (
 	maxResponseBytes = 32 << 20
 )
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// serveRPC answers JSON-RPC requests.
+func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="jsonrpc"`)
 		http.Error(w, "unauthorized: use the cookie in the datadir", http.StatusUnauthorized)
