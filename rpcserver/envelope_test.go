@@ -208,3 +208,31 @@ func TestRequestLimits(t *testing.T) {
 		t.Errorf("%d addresses: %v", len(many), err)
 	}
 }
+
+// TestPeerNumbers: getpeerinfo numbers peers with integers as Core does
+// (the libp2p id in peerid), and disconnectnode takes that number by name.
+func TestPeerNumbers(t *testing.T) {
+	n, c := rpcNode(t)
+	startPeer(t, n)
+	var peers []struct {
+		ID     int    `json:"id"`
+		PeerID string `json:"peerid"`
+	}
+	json.Unmarshal(call(t, c, "getpeerinfo"), &peers)
+	if len(peers) != 1 || peers[0].PeerID == "" {
+		t.Fatalf("getpeerinfo: %+v", peers)
+	}
+	var again []struct{ ID int }
+	json.Unmarshal(call(t, c, "getpeerinfo"), &again)
+	if again[0].ID != peers[0].ID {
+		t.Errorf("id changed from %d to %d", peers[0].ID, again[0].ID)
+	}
+	_, body := post(t, c, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"disconnectnode","params":{"nodeid":%d}}`, peers[0].ID), true)
+	if body != "{\"jsonrpc\":\"2.0\",\"result\":null,\"id\":1}\n" {
+		t.Errorf("disconnectnode nodeid: %s", body)
+	}
+	_, body = post(t, c, `{"jsonrpc":"2.0","id":1,"method":"disconnectnode","params":{"nodeid":999}}`, true)
+	if !strings.Contains(body, `"code":-29`) {
+		t.Errorf("disconnectnode of an unknown nodeid: %s", body)
+	}
+}
