@@ -136,6 +136,7 @@ func (s *Server) getMiningInfo(_ context.Context, p *params) (any, error) {
 		"threads":       s.node.Miner().Threads(),
 		"hashespersec":  s.node.Miner().HashesPerSecond(),
 		"mineraddress":  s.minerAddress(),
+		"warnings":      "",
 	}, nil
 }
 
