@@ -1,6 +1,6 @@
 // Package node wires a full node together: the consensus engine on a
 // Badger datadir, the mempool, the miner, the libp2p host and the JSON-RPC
-// server.
+// server (package rpcserver, which sees the node through rpc.go's adapter).
 //
 // Everything that changes the chain goes through one path, under the
 // node's lock: a block from a peer (gossip or sync), from the miner, or

@@ -2,48 +2,12 @@ package node
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/devchain/devchain/chain"
 )
-
-// FuzzRPCRequest: whole request bodies, however malformed, get a JSON-RPC
-// answer that encodes, and never an internal error (a panic). Bodies naming
-// a method that changes state are skipped.
-func FuzzRPCRequest(f *testing.F) {
-	n, err := New(Config{DataDir: f.TempDir(), Params: testParams(f)})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { n.Close() })
-	f.Add([]byte(`{"jsonrpc":"2.0","id":1,"method":"getblockcount"}`))
-	f.Add([]byte(`{"jsonrpc":"2.0","id":{"a":[1,2]},"method":"getblock","params":["00",1]}`))
-	f.Add([]byte(`{"jsonrpc":"1.0","method":"getblockhash","params":[1e99]}`))
-	f.Add([]byte(`{"id":null,"METHOD":"gettxout","params":["` + strings.Repeat("0", 64) + `",-1,true]}`))
-	f.Add([]byte(`{"method":"listunspent","params":[0,1,["test1",5,null]]}`))
-	f.Add([]byte(`{"method":"decoderawtransaction","params":["0100"]}`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		var req struct {
-			Method string `json:"method"`
-		}
-		if json.Unmarshal(body, &req) == nil && req.Method != "" && !slices.Contains(readOnlyMethods, req.Method) {
-			return
-		}
-		resp, _ := n.rpc.handle(context.Background(), bytes.TrimSpace(body))
-		if resp.Error != nil && resp.Error.Code == -32603 {
-			t.Fatalf("%s: internal error (a panic): %s", body, resp.Error.Message)
-		}
-		if _, err := json.Marshal(resp); err != nil {
-			t.Fatalf("%s: response does not encode: %v", body, err)
-		}
-	})
-}
 
 // FuzzMempoolFile: whatever DATADIR/mempool.dat holds (a crash can cut the
 // last write anywhere), reading it returns the well-formed records before

@@ -19,6 +19,7 @@ import (
 	"github.com/devchain/devchain/mempool"
 	"github.com/devchain/devchain/miner"
 	"github.com/devchain/devchain/p2p"
+	"github.com/devchain/devchain/rpcserver"
 )
 
 // Config configures a Node.
@@ -84,7 +85,7 @@ type Node struct {
 	host  *p2p.Host
 	miner *miner.Miner
 	payTo chain.Address
-	rpc   *rpcServer
+	rpc   *rpcserver.Server
 
 	stopRequested chan struct{}
 	stopOnce      sync.Once
@@ -222,7 +223,7 @@ func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
 		var errs []error
 		if n.rpc != nil {
-			errs = append(errs, n.rpc.close())
+			errs = append(errs, n.rpc.Close())
 		}
 		if n.miner != nil {
 			n.miner.Stop()
@@ -254,7 +255,7 @@ func (n *Node) RPCURL() string {
 	if n.rpc == nil {
 		return ""
 	}
-	return n.rpc.url
+	return n.rpc.URL()
 }
 
 // Tip describes the active chain's tip.

@@ -10,8 +10,8 @@ import (
 // NodeIdentity is what getnetworkinfo tells a caller that started a node:
 // its peer id and the multiaddrs (ending in /p2p/<id>) peers dial.
 type NodeIdentity struct {
-	PeerID         string   `json:"peerid"`
-	LocalAddresses []string `json:"localaddresses"`
+	PeerID       string   `json:"peerid"`
+	P2PAddresses []string `json:"p2paddresses"`
 }
 
 // ErrNodeExited is returned by AwaitNode when the node's process ended
@@ -38,7 +38,7 @@ func AwaitNode(ctx context.Context, datadir string, exited <-chan struct{}) (*Cl
 			callCtx, cancel := context.WithTimeout(ctx, awaitCallTimeout)
 			err = c.Call(callCtx, "getnetworkinfo", nil, &id)
 			cancel()
-			if err == nil && len(id.LocalAddresses) > 0 {
+			if err == nil && len(id.P2PAddresses) > 0 {
 				return c, &id, nil
 			}
 			if err == nil {

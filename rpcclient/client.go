@@ -14,9 +14,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/devchain/devchain/jsonrpc"
 )
 
 // Files a running node writes into its datadir so that clients given only
@@ -30,37 +33,33 @@ const (
 	CookieUser = "__cookie__"
 )
 
-// Bitcoin Core's JSON-RPC error codes, as the node answers them.
+// Bitcoin Core's JSON-RPC error codes, as the node answers them (package
+// jsonrpc holds them for server and client).
 const (
-	CodeParse           = -32700 // request is not valid JSON
-	CodeInvalidRequest  = -32600
-	CodeMethodNotFound  = -32601
-	CodeInvalidParams   = -32602
-	CodeInternal        = -32603
-	CodeMisc            = -1  // std::exception thrown in command handling
-	CodeInvalidAddress  = -5  // invalid address or key; unknown block or tx
-	CodeOutOfMemory     = -7  // ran out of memory during operation
-	CodeInvalidParam    = -8  // invalid, missing or duplicate parameter
-	CodeDeserialization = -22 // error parsing or validating a block or transaction
-	CodeInWarmup        = -28 // server is still starting
-	CodeClientNotConn   = -9  // not connected to any peer
-	CodeNodeAlreadyAdd  = -23 // node is already added
-	CodeNodeNotAdded    = -24 // node has not been added before
-	CodeVerify          = -25 // general error during transaction or block submission
-	CodeVerifyRejected  = -26 // transaction or block was rejected by network rules
-	CodeVerifyInChain   = -27 // transaction already in chain
-	CodeNodeNotConn     = -29 // node to disconnect not found in connected nodes
-	CodeInvalidIPOrSub  = -30
-	CodeNetworkDisabled = -31 // P2P networking is disabled
+	CodeParse           = jsonrpc.CodeParse
+	CodeInvalidRequest  = jsonrpc.CodeInvalidRequest
+	CodeMethodNotFound  = jsonrpc.CodeMethodNotFound
+	CodeInvalidParams   = jsonrpc.CodeInvalidParams
+	CodeInternal        = jsonrpc.CodeInternal
+	CodeMisc            = jsonrpc.CodeMisc
+	CodeInvalidAddress  = jsonrpc.CodeInvalidAddress
+	CodeOutOfMemory     = jsonrpc.CodeOutOfMemory
+	CodeInvalidParam    = jsonrpc.CodeInvalidParam
+	CodeDeserialization = jsonrpc.CodeDeserialization
+	CodeInWarmup        = jsonrpc.CodeInWarmup
+	CodeClientNotConn   = jsonrpc.CodeClientNotConn
+	CodeNodeAlreadyAdd  = jsonrpc.CodeNodeAlreadyAdd
+	CodeNodeNotAdded    = jsonrpc.CodeNodeNotAdded
+	CodeVerify          = jsonrpc.CodeVerify
+	CodeVerifyRejected  = jsonrpc.CodeVerifyRejected
+	CodeVerifyInChain   = jsonrpc.CodeVerifyInChain
+	CodeNodeNotConn     = jsonrpc.CodeNodeNotConn
+	CodeInvalidIPOrSub  = jsonrpc.CodeInvalidIPOrSub
+	CodeNetworkDisabled = jsonrpc.CodeNetworkDisabled
 )
 
 // Error is a JSON-RPC error answered by the node.
-type Error struct {
-	Code    int    `json:"code"`
-	Message string `json:"message"`
-}
-
-func (e *Error) Error() string { return fmt.Sprintf("rpc error %d: %s", e.Code, e.Message) }
+type Error = jsonrpc.Error
 
 // ErrUnauthorized is returned when the node refuses the credentials (HTTP 401).
 var ErrUnauthorized = errors.New("rpcclient: unauthorized: wrong or stale cookie")
@@ -105,18 +104,6 @@ func FromDatadir(datadir string) (*Client, error) {
 	return FromCookieFile(strings.TrimSpace(string(data)), filepath.Join(datadir, CookieFile))
 }
 
-type request struct {
-	JSONRPC string `json:"jsonrpc"`
-	ID      uint64 `json:"id"`
-	Method  string `json:"method"`
-	Params  []any  `json:"params"`
-}
-
-type response struct {
-	Result json.RawMessage `json:"result"`
-	Error  *Error          `json:"error"`
-}
-
 // Call invokes method with positional params and decodes the result into
 // result (unless it is nil). A JSON-RPC error comes back as *Error.
 func (c *Client) Call(ctx context.Context, method string, params []any, result any) error {
@@ -138,9 +125,14 @@ func (c *Client) CallRaw(ctx context.Context, method string, params []any) (json
 	if params == nil {
 		params = []any{}
 	}
-	body, err := json.Marshal(request{JSONRPC: "2.0", ID: c.nextID.Add(1), Method: method, Params: params})
+	rawParams, err := json.Marshal(params)
 	if err != nil {
 		return nil, fmt.Errorf("rpcclient: %s: encode params: %w", method, err)
+	}
+	id := strconv.AppendUint(nil, c.nextID.Add(1), 10)
+	body, err := json.Marshal(jsonrpc.Request{JSONRPC: jsonrpc.Version2, ID: id, Method: method, Params: rawParams})
+	if err != nil {
+		return nil, fmt.Errorf("rpcclient: %s: encode request: %w", method, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
 	if err != nil {
@@ -164,7 +156,7 @@ func (c *Client) CallRaw(ctx context.Context, method string, params []any) (json
 	if resp.StatusCode == http.StatusUnauthorized {
 		return nil, ErrUnauthorized
 	}
-	var r response
+	var r jsonrpc.Reply
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, fmt.Errorf("rpcclient: %s: HTTP %d: %.200s", method, resp.StatusCode, data)
 	}

@@ -253,7 +253,7 @@ func waitRPC(datadir string, exited chan struct{}) (*rpcclient.Client, string, e
 	if err != nil {
 		return nil, "", err
 	}
-	return c, id.LocalAddresses[0], nil
+	return c, id.P2PAddresses[0], nil
 }
 
 // printTable prints the nodes and the commands to try.

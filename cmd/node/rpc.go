@@ -28,6 +28,9 @@ var stringParams = map[string][]int{
 	"gettxout":             {0},
 	"generatetoaddress":    {1},
 	"getaddresshistory":    {0},
+	"getmempoolentry":      {0},
+	"help":                 {0},
+	"estimatesmartfee":     {1},
 	"addnode":              {0, 1},
 	"disconnectnode":       {0},
 }

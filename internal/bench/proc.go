@@ -80,7 +80,7 @@ func launch(ctx context.Context, exe, dir, name string, args []string) (*node, e
 		}
 		return nil, fmt.Errorf("%s: RPC not up after 60 s: %v", name, err)
 	}
-	n.rpc, n.p2pAddr = c, id.LocalAddresses[0]
+	n.rpc, n.p2pAddr = c, id.P2PAddresses[0]
 	return n, nil
 }
 

@@ -32,7 +32,7 @@ type attack struct {
 func peerListed(t *testing.T, n *e2e.Proc, id peer.ID) bool {
 	t.Helper()
 	var peers []struct {
-		ID string `json:"id"`
+		ID string `json:"peerid"`
 	}
 	n.Must(&peers, "getpeerinfo")
 	for _, p := range peers {

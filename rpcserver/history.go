@@ -1,11 +1,12 @@
-package node
+package rpcserver
 
 import (
 	"context"
+	"slices"
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
-	"github.com/devchain/devchain/rpcclient"
+	"github.com/devchain/devchain/jsonrpc"
 )
 
 // foundTx is a transaction located in the mempool or in a block.
@@ -18,43 +19,46 @@ type foundTx struct {
 
 // findTx looks a transaction up in the mempool, then in the given block or
 // through the chain's transaction index.
-func (n *Node) findTx(txid chain.Hash, blockHash *chain.Hash) (*foundTx, error) {
+func (s *Server) findTx(txid chain.Hash, blockHash *chain.Hash) (found *foundTx, err error) {
 	if blockHash == nil {
-		if e, ok := n.pool.Get(txid); ok {
+		if e, ok := s.node.Mempool().Get(txid); ok {
 			return &foundTx{tx: e.Tx}, nil
 		}
 	}
-	n.mu.RLock()
-	defer n.mu.RUnlock()
+	s.node.View(func(e ChainView, _ Mempool) { found, err = findInChain(e, txid, blockHash) })
+	return found, err
+}
+
+func findInChain(e ChainView, txid chain.Hash, blockHash *chain.Hash) (*foundTx, error) {
 	var hash chain.Hash
 	var index uint32
 	switch {
 	case blockHash != nil:
 		hash = *blockHash
-		if _, ok := n.engine.BlockInfo(hash); !ok {
-			return nil, errorf(rpcclient.CodeInvalidAddress, "Block hash not found")
+		if _, ok := e.BlockInfo(hash); !ok {
+			return nil, errorf(jsonrpc.CodeInvalidAddress, "Block hash not found")
 		}
 		index = ^uint32(0)
 	default:
-		loc, ok, err := n.engine.TxLocation(txid)
+		loc, ok, err := e.TxLocation(txid)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			return nil, errorf(rpcclient.CodeInvalidAddress, "No such mempool or blockchain transaction")
+			return nil, errorf(jsonrpc.CodeInvalidAddress, "No such mempool or blockchain transaction")
 		}
 		var found bool
-		if hash, found = n.engine.MainChainHash(loc.Height); !found {
-			return nil, errorf(rpcclient.CodeInvalidAddress, "No such mempool or blockchain transaction")
+		if hash, found = e.MainChainHash(loc.Height); !found {
+			return nil, errorf(jsonrpc.CodeInvalidAddress, "No such mempool or blockchain transaction")
 		}
 		index = loc.TxIndex
 	}
-	b, err := n.engine.Block(hash)
+	b, err := e.Block(hash)
 	if err != nil {
 		return nil, err
 	}
-	info, _ := n.engine.BlockInfo(hash)
-	tip := n.engine.Height()
+	info, _ := e.BlockInfo(hash)
+	tip := e.Height()
 	for i, tx := range b.Transactions {
 		if (index == ^uint32(0) || uint32(i) == index) && tx.TxID() == txid {
 			conf := int64(0)
@@ -64,8 +68,11 @@ func (n *Node) findTx(txid chain.Hash, blockHash *chain.Hash) (*foundTx, error) 
 			return &foundTx{tx: tx, inBlock: true, block: info, confirmations: conf}, nil
 		}
 	}
-	return nil, errorf(rpcclient.CodeInvalidAddress, "No such transaction found in the provided block")
+	return nil, errorf(jsonrpc.CodeInvalidAddress, "No such transaction found in the provided block")
 }
+
+// maxHistoryAddresses bounds the addresses of one getaddresshistory call.
+const maxHistoryAddresses = 100
 
 // historyEntry is one getaddresshistory line.
 type historyEntry struct {
@@ -79,24 +86,32 @@ type historyEntry struct {
 	Sent          jsonAmount  `json:"sent"`
 }
 
-func (s *rpcServer) getAddressHistory(_ context.Context, p *params) (any, error) {
-	if err := p.arity(1, 1); err != nil {
-		return nil, err
-	}
+func (s *Server) getAddressHistory(_ context.Context, p *params) (any, error) {
 	var addrStrings []string
 	if one, err := p.str(0); err == nil {
 		addrStrings = []string{one}
 	} else if addrStrings, err = p.strings(0); err != nil {
 		return nil, err
 	}
-	n := s.node
+	// One address repeated 400 times once built a 1.9 GB reply: each
+	// address is walked once, and a call names at most maxHistoryAddresses.
+	seen := map[string]bool{}
+	addrStrings = slices.DeleteFunc(addrStrings, func(a string) bool {
+		dup := seen[a]
+		seen[a] = true
+		return dup
+	})
+	if len(addrStrings) > maxHistoryAddresses {
+		return nil, errorf(jsonrpc.CodeInvalidParam, "at most %d distinct addresses per call, got %d", maxHistoryAddresses, len(addrStrings))
+	}
 	out := []historyEntry{}
 	for _, a := range addrStrings {
-		addr, err := decodeAddress(a, n.params.AddressPrefix)
+		addr, err := decodeAddress(a, s.params.AddressPrefix)
 		if err != nil {
 			return nil, err
 		}
-		entries, err := n.addressHistory(addr, a)
+		var entries []historyEntry
+		s.node.View(func(c ChainView, pool Mempool) { entries, err = addressHistory(c, pool, addr, a) })
 		if err != nil {
 			return nil, err
 		}
@@ -109,10 +124,8 @@ func (s *rpcServer) getAddressHistory(_ context.Context, p *params) (any, error)
 // paid to the address, and what it spent of outputs the address received
 // earlier (every output an address spends was paid to it before, so the
 // walk knows its amount).
-func (n *Node) addressHistory(addr chain.Address, label string) ([]historyEntry, error) {
-	n.mu.RLock()
-	defer n.mu.RUnlock()
-	entries, err := n.engine.AddressHistory(addr)
+func addressHistory(c ChainView, pool Mempool, addr chain.Address, label string) ([]historyEntry, error) {
+	entries, err := c.AddressHistory(addr)
 	if err != nil {
 		return nil, err
 	}
@@ -131,20 +144,20 @@ func (n *Node) addressHistory(addr chain.Address, label string) ([]historyEntry,
 		}
 		return in, out
 	}
-	tip := n.engine.Height()
+	tip := c.Height()
 	var cached *chain.Block
 	var cachedInfo consensus.BlockInfo
 	out := make([]historyEntry, 0, len(entries))
 	for _, e := range entries {
-		hash, ok := n.engine.MainChainHash(e.Height)
+		hash, ok := c.MainChainHash(e.Height)
 		if !ok {
 			continue
 		}
 		if cached == nil || cachedInfo.Hash != hash {
-			if cached, err = n.engine.Block(hash); err != nil {
+			if cached, err = c.Block(hash); err != nil {
 				return nil, err
 			}
-			cachedInfo, _ = n.engine.BlockInfo(hash)
+			cachedInfo, _ = c.BlockInfo(hash)
 		}
 		if int(e.TxIndex) >= len(cached.Transactions) {
 			continue
@@ -155,7 +168,7 @@ func (n *Node) addressHistory(addr chain.Address, label string) ([]historyEntry,
 			Time: cachedInfo.Header.Timestamp, Confirmations: int64(tip) - int64(e.Height) + 1,
 			Received: jsonAmount(in), Sent: jsonAmount(spent)})
 	}
-	for _, e := range n.pool.Entries() {
+	for _, e := range pool.Entries() {
 		touches := false
 		for _, input := range e.Tx.Inputs {
 			touches = touches || chain.Address(input.PubKey) == addr

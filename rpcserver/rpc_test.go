@@ -1,4 +1,4 @@
-package node
+package rpcserver_test
 
 import (
 	"bytes"
@@ -13,24 +13,9 @@ import (
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus/consensustest"
+	"github.com/devchain/devchain/jsonrpc"
 	"github.com/devchain/devchain/rpcclient"
 )
-
-// rpcNode starts one node with its RPC server and returns a client.
-func rpcNode(t *testing.T) (*Node, *rpcclient.Client) {
-	t.Helper()
-	dir := t.TempDir()
-	n, err := New(Config{DataDir: dir, Params: testParams(t), Logger: testLogger(t, "rpc")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	c, err := rpcclient.FromDatadir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n, c
-}
 
 func call(t *testing.T, c *rpcclient.Client, method string, params ...any) json.RawMessage {
 	t.Helper()
@@ -58,23 +43,23 @@ func TestRPCErrors(t *testing.T) {
 		params []any
 		code   int
 	}{
-		{"nosuchmethod", nil, rpcclient.CodeMethodNotFound},
-		{"getblockhash", nil, rpcclient.CodeInvalidParams},
-		{"getblockhash", []any{"one"}, rpcclient.CodeInvalidParams},
-		{"getblockhash", []any{99}, rpcclient.CodeInvalidParam},
-		{"getblockhash", []any{-1}, rpcclient.CodeInvalidParam},
-		{"getblock", []any{"zz"}, rpcclient.CodeInvalidParam},
-		{"getblock", []any{strings.Repeat("ab", 32)}, rpcclient.CodeInvalidAddress},
-		{"getblockcount", []any{1}, rpcclient.CodeInvalidParams},
-		{"generatetoaddress", []any{1, "nope"}, rpcclient.CodeInvalidAddress},
-		{"generatetoaddress", []any{1, consensustest.Address("x").Encode("other")}, rpcclient.CodeInvalidAddress},
-		{"sendrawtransaction", []any{"00"}, rpcclient.CodeDeserialization},
-		{"sendrawtransaction", []any{"xyz"}, rpcclient.CodeInvalidParam},
-		{"submitblock", []any{"0011"}, rpcclient.CodeDeserialization},
-		{"gettxout", []any{strings.Repeat("00", 32), -1}, rpcclient.CodeInvalidParam},
-		{"disconnectnode", []any{"12D3KooWP7vPw9rG7XsgTGJymAT6qWH4qBN2q45phAPVe4HpCg9V"}, rpcclient.CodeNodeNotConn},
-		{"addnode", []any{"/ip4/127.0.0.1/tcp/1", "add"}, rpcclient.CodeInvalidParam},
-		{"listunspent", []any{0, 10, []string{"bad"}}, rpcclient.CodeInvalidAddress},
+		{"nosuchmethod", nil, jsonrpc.CodeMethodNotFound},
+		{"getblockhash", nil, jsonrpc.CodeMisc}, // Core: wrong arity is -1 with the usage
+		{"getblockhash", []any{"one"}, jsonrpc.CodeInvalidParams},
+		{"getblockhash", []any{99}, jsonrpc.CodeInvalidParam},
+		{"getblockhash", []any{-1}, jsonrpc.CodeInvalidParam},
+		{"getblock", []any{"zz"}, jsonrpc.CodeInvalidParam},
+		{"getblock", []any{strings.Repeat("ab", 32)}, jsonrpc.CodeInvalidAddress},
+		{"getblockcount", []any{1}, jsonrpc.CodeMisc},
+		{"generatetoaddress", []any{1, "nope"}, jsonrpc.CodeInvalidAddress},
+		{"generatetoaddress", []any{1, consensustest.Address("x").Encode("other")}, jsonrpc.CodeInvalidAddress},
+		{"sendrawtransaction", []any{"00"}, jsonrpc.CodeDeserialization},
+		{"sendrawtransaction", []any{"xyz"}, jsonrpc.CodeInvalidParam},
+		{"submitblock", []any{"0011"}, jsonrpc.CodeDeserialization},
+		{"gettxout", []any{strings.Repeat("00", 32), -1}, jsonrpc.CodeInvalidParam},
+		{"disconnectnode", []any{"12D3KooWP7vPw9rG7XsgTGJymAT6qWH4qBN2q45phAPVe4HpCg9V"}, jsonrpc.CodeNodeNotConn},
+		{"addnode", []any{"/ip4/127.0.0.1/tcp/1", "add"}, jsonrpc.CodeInvalidParam},
+		{"listunspent", []any{0, 10, []string{"bad"}}, jsonrpc.CodeInvalidAddress},
 	}
 	for _, tc := range cases {
 		_, err := c.CallRaw(ctx, tc.method, tc.params)
@@ -111,20 +96,21 @@ func TestRPCTransport(t *testing.T) {
 		t.Errorf("wrong password: %v", err)
 	}
 	cases := []struct {
-		body string
-		want string
+		body   string
+		status int
+		want   string
 	}{
-		{`{"jsonrpc":"2.0","id":1,"method":"getblockcount"`, `"code":-32700`},
-		{`[]`, `"code":-32600`},
-		{`{"jsonrpc":"2.0","id":1,"method":5}`, `"code":-32600`},
-		{`{"jsonrpc":"2.0","id":1,"method":"getblockcount","params":{"a":1}}`, `"code":-32602`},
-		{`[{"jsonrpc":"2.0","id":1,"method":"getblockcount"},{"jsonrpc":"2.0","id":2,"method":"x"}]`, `"result":0`},
-		{`[{"jsonrpc":"2.0","id":1,"method":"getblockcount"},{"jsonrpc":"2.0","id":2,"method":"x"}]`, `"code":-32601`},
+		{`{"jsonrpc":"2.0","id":1,"method":"getblockcount"`, http.StatusInternalServerError, `"code":-32700`},
+		{`[]`, http.StatusOK, `"code":-32600`},
+		{`{"jsonrpc":"2.0","id":1,"method":5}`, http.StatusOK, `"code":-32600`},
+		{`{"jsonrpc":"2.0","id":1,"method":"getblockcount","params":{"a":1}}`, http.StatusOK, `"code":-8`},
+		{`[{"jsonrpc":"2.0","id":1,"method":"getblockcount"},{"jsonrpc":"2.0","id":2,"method":"x"}]`, http.StatusOK, `"result":0`},
+		{`[{"jsonrpc":"2.0","id":1,"method":"getblockcount"},{"jsonrpc":"2.0","id":2,"method":"x"}]`, http.StatusOK, `"code":-32601`},
 	}
 	for _, tc := range cases {
 		status, body := post(t, c, tc.body, true)
-		if status != http.StatusOK || !strings.Contains(body, tc.want) {
-			t.Errorf("%s: HTTP %d %s, want %s", tc.body, status, body, tc.want)
+		if status != tc.status || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: HTTP %d %s, want %d %s", tc.body, status, body, tc.status, tc.want)
 		}
 	}
 	huge := `{"jsonrpc":"2.0","id":1,"method":"sendrawtransaction","params":["` + strings.Repeat("00", 4<<20) + `"]}`
@@ -205,7 +191,7 @@ func TestRPCTransactions(t *testing.T) {
 	}
 	double := genesisSpend(t, n, "bob")
 	_, err := c.CallRaw(context.Background(), "sendrawtransaction", []any{hex.EncodeToString(double.Serialize())})
-	if rpcCode(err) != rpcclient.CodeVerifyRejected || !strings.Contains(err.Error(), "txn-mempool-conflict") {
+	if rpcCode(err) != jsonrpc.CodeVerifyRejected || !strings.Contains(err.Error(), "txn-mempool-conflict") {
 		t.Fatalf("double spend: %v", err)
 	}
 	var pool []string

@@ -1,4 +1,4 @@
-package node
+package rpcserver
 
 import (
 	"bytes"
@@ -8,47 +8,60 @@ import (
 	"strconv"
 
 	"github.com/devchain/devchain/chain"
-	"github.com/devchain/devchain/rpcclient"
+	"github.com/devchain/devchain/jsonrpc"
 )
 
-// params are a call's positional parameters, decoded on demand with
-// Bitcoin Core's errors: a missing or mistyped parameter is -32602, a
-// well-typed but unacceptable value -8.
+// params are a call's parameters, positional (named ones are put in
+// place by parseParams), decoded on demand with Bitcoin Core's errors: a
+// mistyped parameter is -32602, a well-typed but unacceptable value -8.
 type params struct {
 	method string
 	raw    []json.RawMessage
 }
 
-// maxParams bounds the number of positional parameters of any call.
-const maxParams = 16
-
-func parseParams(method string, raw json.RawMessage) (*params, *rpcError) {
-	p := &params{method: method}
+// parseParams reads a call's params, an array or (named parameters) an
+// object keyed by the argument names of Core's help, and checks their
+// number: a wrong count is Core's -1 with the method's usage as message.
+func parseParams(spec *methodSpec, raw json.RawMessage) (*params, *rpcError) {
+	p := &params{method: spec.name}
 	trimmed := bytes.TrimSpace(raw)
-	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
-		return p, nil
+	switch {
+	case len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")):
+	case trimmed[0] == '[':
+		if err := json.Unmarshal(trimmed, &p.raw); err != nil {
+			return nil, errorf(jsonrpc.CodeInvalidParams, "%s: params: %v", spec.name, err)
+		}
+	case trimmed[0] == '{':
+		var named map[string]json.RawMessage
+		if err := json.Unmarshal(trimmed, &named); err != nil {
+			return nil, errorf(jsonrpc.CodeInvalidParams, "%s: params: %v", spec.name, err)
+		}
+		p.raw = make([]json.RawMessage, len(spec.args))
+		for name, value := range named {
+			i := spec.argIndex(name)
+			if i < 0 {
+				return nil, errorf(jsonrpc.CodeInvalidParam, "Unknown named parameter %s", name)
+			}
+			if p.raw[i] != nil {
+				return nil, errorf(jsonrpc.CodeInvalidParam, "Parameter %s specified twice both as positional and named argument", name)
+			}
+			p.raw[i] = value
+		}
+		for i := range p.raw {
+			if p.raw[i] == nil {
+				p.raw[i] = json.RawMessage("null")
+			}
+		}
+		for len(p.raw) > 0 && !p.has(len(p.raw)-1) {
+			p.raw = p.raw[:len(p.raw)-1]
+		}
+	default:
+		return nil, errorf(jsonrpc.CodeInvalidRequest, "Params must be an array or object")
 	}
-	if trimmed[0] != '[' {
-		return nil, errorf(rpcclient.CodeInvalidParams, "%s: params must be an array (named parameters are not supported)", method)
-	}
-	if err := json.Unmarshal(trimmed, &p.raw); err != nil {
-		return nil, errorf(rpcclient.CodeInvalidParams, "%s: params: %v", method, err)
-	}
-	if len(p.raw) > maxParams {
-		return nil, errorf(rpcclient.CodeInvalidParams, "%s: too many parameters", method)
+	if len(p.raw) < spec.minArgs() || len(p.raw) > len(spec.args) {
+		return nil, errorf(jsonrpc.CodeMisc, "%s", spec.usage())
 	}
 	return p, nil
-}
-
-// arity checks the number of parameters.
-func (p *params) arity(min, max int) error {
-	if len(p.raw) < min || len(p.raw) > max {
-		if min == max {
-			return errorf(rpcclient.CodeInvalidParams, "%s takes %d parameters, got %d", p.method, min, len(p.raw))
-		}
-		return errorf(rpcclient.CodeInvalidParams, "%s takes %d to %d parameters, got %d", p.method, min, max, len(p.raw))
-	}
-	return nil
 }
 
 // has reports whether parameter i is present and not null.
@@ -57,7 +70,7 @@ func (p *params) has(i int) bool {
 }
 
 func (p *params) typeError(i int, want string) error {
-	return errorf(rpcclient.CodeInvalidParams, "%s: parameter %d: expected %s, got %s", p.method, i+1, want, abbreviate(p.raw[i]))
+	return errorf(jsonrpc.CodeInvalidParams, "%s: parameter %d: expected %s, got %s", p.method, i+1, want, abbreviate(p.raw[i]))
 }
 
 func abbreviate(raw json.RawMessage) string {
@@ -69,7 +82,7 @@ func abbreviate(raw json.RawMessage) string {
 
 func (p *params) str(i int) (string, error) {
 	if !p.has(i) {
-		return "", errorf(rpcclient.CodeInvalidParams, "%s: parameter %d is missing", p.method, i+1)
+		return "", errorf(jsonrpc.CodeInvalidParams, "%s: parameter %d is missing", p.method, i+1)
 	}
 	var s string
 	if err := json.Unmarshal(p.raw[i], &s); err != nil {
@@ -106,7 +119,7 @@ func (p *params) intRange(i int, def, lo, hi int64) (int64, error) {
 		return 0, err
 	}
 	if n < lo || n > hi {
-		return 0, errorf(rpcclient.CodeInvalidParam, "%s: parameter %d out of range [%d, %d]: %d", p.method, i+1, lo, hi, n)
+		return 0, errorf(jsonrpc.CodeInvalidParam, "%s: parameter %d out of range [%d, %d]: %d", p.method, i+1, lo, hi, n)
 	}
 	return n, nil
 }
@@ -144,7 +157,7 @@ func (p *params) hash(i int) (chain.Hash, error) {
 	}
 	h, err := chain.ParseHash(s)
 	if err != nil {
-		return chain.Hash{}, errorf(rpcclient.CodeInvalidParam, "%s: parameter %d must be a 64-digit hex hash, got %q", p.method, i+1, abbreviateString(s))
+		return chain.Hash{}, errorf(jsonrpc.CodeInvalidParam, "%s: parameter %d must be a 64-digit hex hash, got %q", p.method, i+1, abbreviateString(s))
 	}
 	return h, nil
 }
@@ -164,7 +177,7 @@ func (p *params) hexBytes(i int) ([]byte, error) {
 	}
 	b, err := hex.DecodeString(s)
 	if err != nil {
-		return nil, errorf(rpcclient.CodeInvalidParam, "%s: parameter %d is not hex: %v", p.method, i+1, err)
+		return nil, errorf(jsonrpc.CodeInvalidParam, "%s: parameter %d is not hex: %v", p.method, i+1, err)
 	}
 	return b, nil
 }
@@ -183,7 +196,7 @@ func (p *params) address(i int, prefix string) (chain.Address, error) {
 func decodeAddress(s, prefix string) (chain.Address, error) {
 	addr, err := chain.DecodeAddress(s, prefix)
 	if err != nil {
-		return chain.Address{}, errorf(rpcclient.CodeInvalidAddress, "Invalid address: %v", err)
+		return chain.Address{}, errorf(jsonrpc.CodeInvalidAddress, "Invalid address: %v", err)
 	}
 	return addr, nil
 }
