@@ -79,8 +79,8 @@ type Store struct {
 
 	dir      string // "" for a dry run: no flush mark, no floor
 	minFree  int64
-	tip      chain.Hash // the tip of the last update, for the flush mark (under mu)
-	markMu   sync.Mutex // serialises writers of the flush mark
+	tip      chain.Hash   // the tip of the last update, for the flush mark (under mu)
+	markMu   sync.Mutex   // serialises writers of the flush mark
 	marked   chain.Hash   // the tip the flush mark holds (under markMu)
 	markedAt atomic.Int64 // when it was written, in Unix nanoseconds
 
