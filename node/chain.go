@@ -65,6 +65,7 @@ func (n *Node) changeChain(change func(e *consensus.Engine) (*consensus.Result, 
 		n.pool.BlocksChanged(res.Disconnected, res.Connected, n.engine, n.now())
 		tip = n.engine.Tip()
 	}
+	n.reportChange(res, err) // telemetry.go
 	n.mu.Unlock()
 	if moved {
 		n.miner.Notify()
@@ -113,6 +114,7 @@ func (n *Node) acceptTx(tx *chain.Transaction, from origin) ([]*mempool.Entry, e
 		accepted[i] = e.Tx
 	}
 	n.recordAccepted(accepted, from) // mempoolfile.go: on disk before anyone hears of it
+	n.reportAccepted(entries)        // telemetry.go
 	for i, e := range entries {
 		if i == 0 && from == fromPeer {
 			continue // gossip relays it

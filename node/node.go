@@ -75,6 +75,7 @@ type Node struct {
 	miner *miner.Miner
 	payTo chain.Address
 	rpc   *rpcServer
+	tele  telemetry // telemetry.go: events and metrics
 
 	stopRequested chan struct{}
 	stopOnce      sync.Once
@@ -107,6 +108,7 @@ func New(cfg Config) (n *Node, err error) {
 		stopRequested: make(chan struct{}),
 		sigs:          sigverify.NewPool(0),
 		sigCache:      sigverify.NewCache(0),
+		tele:          newTelemetry(),
 	}
 	if cfg.MinerAddress != "" {
 		if n.payTo, err = chain.DecodeAddress(cfg.MinerAddress, cfg.Params.AddressPrefix); err != nil {
@@ -143,6 +145,7 @@ func New(cfg Config) (n *Node, err error) {
 		MDNS:           cfg.MDNS,
 		Logger:         cfg.Logger,
 		StatusInterval: cfg.StatusInterval,
+		PeerChanged:    n.reportPeer,
 	})
 	if err != nil {
 		return nil, err
@@ -194,6 +197,7 @@ func (n *Node) RequestStop() {
 func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
 		var errs []error
+		n.tele.close()
 		if n.rpc != nil {
 			errs = append(errs, n.rpc.close())
 		}

@@ -182,6 +182,10 @@ func (s *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized: use the cookie in the datadir", http.StatusUnauthorized)
 		return
 	}
+	if r.URL.Path == "/events" {
+		s.node.tele.hub.ServeHTTP(w, r) // Server-Sent Events, telemetry.go
+		return
+	}
 	if r.Method != http.MethodPost {
 		http.Error(w, "JSON-RPC requires POST", http.StatusMethodNotAllowed)
 		return

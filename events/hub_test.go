@@ -1,0 +1,151 @@
+package events
+
+import (
+	"bufio"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func names(msgs []Message) string {
+	var out []string
+	for _, m := range msgs {
+		out = append(out, m.Name+" "+string(m.Data))
+	}
+	return strings.Join(out, "\n")
+}
+
+func drain(sub *Subscription) []Message {
+	var out []Message
+	for {
+		select {
+		case m, open := <-sub.C:
+			if !open {
+				return out
+			}
+			out = append(out, m)
+		default:
+			return out
+		}
+	}
+}
+
+// TestHubOrderAndFilter: every subscriber sees the events in publication
+// order with growing ids; a filtered one sees only the names it asked for.
+func TestHubOrderAndFilter(t *testing.T) {
+	h := NewHub()
+	all, _ := h.Subscribe(16)
+	tips, _ := h.Subscribe(16, TipChanged)
+	h.Publish(Event{BlockDisconnected, Block{Hash: "b2", Height: 2}}, Event{BlockConnected, Block{Hash: "c2", Height: 2}},
+		Event{TipChanged, Tip{Hash: "c2", Height: 2, ReorgDepth: 1}})
+	h.Publish(Event{TxAccepted, Tx{TxID: "t", Fee: "0.001"}})
+	got := drain(all)
+	want := `block_disconnected {"hash":"b2","height":2,"previousblockhash":"","time":0,"ntx":0}
+block_connected {"hash":"c2","height":2,"previousblockhash":"","time":0,"ntx":0}
+tip_changed {"hash":"c2","height":2,"reorg_depth":1,"connected":0,"previoustip":""}
+tx_accepted {"txid":"t","size":0,"fee":0.001,"height":0}`
+	if names(got) != want {
+		t.Fatalf("got\n%s\nwant\n%s", names(got), want)
+	}
+	for i, m := range got {
+		if m.Seq != uint64(i+1) {
+			t.Fatalf("event %d has id %d", i, m.Seq)
+		}
+	}
+	if got := names(drain(tips)); got != `tip_changed {"hash":"c2","height":2,"reorg_depth":1,"connected":0,"previoustip":""}` {
+		t.Fatalf("filtered: %s", got)
+	}
+}
+
+// TestHubDropsSlowSubscriber: publishing never waits; a subscriber without
+// room for a whole batch is dropped (its channel closes after what it
+// already had), and the others go on.
+func TestHubDropsSlowSubscriber(t *testing.T) {
+	h := NewHub()
+	slow, _ := h.Subscribe(2)
+	fast, _ := h.Subscribe(8)
+	h.Publish(Event{Name: BlockConnected, Data: 1})
+	h.Publish(Event{Name: BlockConnected, Data: 2}, Event{Name: TipChanged, Data: 2}) // 3 > 2: slow is dropped
+	if !slow.Lagged() {
+		t.Fatal("slow subscriber not dropped")
+	}
+	if got := names(drain(slow)); got != "block_connected 1" {
+		t.Fatalf("slow kept %q", got)
+	}
+	if _, open := <-slow.C; open {
+		t.Fatal("dropped subscription still open")
+	}
+	if got := len(drain(fast)); got != 3 {
+		t.Fatalf("fast got %d events", got)
+	}
+	if h.Subscribers() != 1 {
+		t.Fatalf("%d subscribers, want 1", h.Subscribers())
+	}
+}
+
+// TestHubClose: Close ends every subscription (not as lagging) and refuses
+// new ones.
+func TestHubClose(t *testing.T) {
+	h := NewHub()
+	sub, _ := h.Subscribe(1)
+	h.Close()
+	if _, open := <-sub.C; open || sub.Lagged() {
+		t.Fatal("subscription survived Close")
+	}
+	if _, ok := h.Subscribe(1); ok {
+		t.Fatal("closed hub accepted a subscriber")
+	}
+	h.Publish(Event{Name: TipChanged}) // no panic on a closed hub
+}
+
+// TestHubSubscriberLimit: subscribers beyond MaxSubscribers are refused.
+func TestHubSubscriberLimit(t *testing.T) {
+	h := NewHub()
+	for range MaxSubscribers {
+		if _, ok := h.Subscribe(1); !ok {
+			t.Fatal("refused below the limit")
+		}
+	}
+	if _, ok := h.Subscribe(1); ok {
+		t.Fatal("accepted beyond the limit")
+	}
+}
+
+// TestServeSSEDropped: a stream whose subscriber fell behind ends with a
+// final dropped event.
+func TestServeSSEDropped(t *testing.T) {
+	h := NewHub()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/events?events=tip_changed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	if line, _ := r.ReadString('\n'); line != ": subscribed\n" {
+		t.Fatalf("first line %q", line)
+	}
+	// The handler reads at most one event between two Publish calls here;
+	// one batch larger than the buffer overflows it however fast it reads.
+	big := make([]Event, DefaultBuffer+1)
+	for i := range big {
+		big[i] = Event{Name: TipChanged, Data: i}
+	}
+	h.Publish(big...)
+	var rest strings.Builder
+	for {
+		line, err := r.ReadString('\n')
+		rest.WriteString(line)
+		if err != nil {
+			break
+		}
+	}
+	if !strings.Contains(rest.String(), "event: dropped\ndata: {\"reason\"") {
+		t.Fatalf("stream ended without dropped: %q", rest.String())
+	}
+	if resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("content type %q", resp.Header.Get("Content-Type"))
+	}
+}
