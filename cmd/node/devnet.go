@@ -74,6 +74,7 @@ func runDevnet(args []string, stdout, stderr io.Writer) int {
 	dir := fs.String("dir", "./devnet", "devnet directory (created, or resumed when it exists)")
 	miners := fs.Int("miners", 1, "how many of the nodes mine")
 	threads := fs.Int("mine-threads", 1, "mining goroutines per mining node")
+	explorerPage := addDevnetExplorerFlag(fs) // the web page: devnet_explorer.go
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -95,6 +96,7 @@ func runDevnet(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	d.printTable()
+	defer explorerPage.start(d)()
 	d.watch(signals)
 	d.stop()
 	return 0
