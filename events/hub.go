@@ -56,10 +56,11 @@ const MaxSubscribers = 64
 // Hub fans events out to subscribers. The zero value is not usable; call
 // NewHub. It is safe for concurrent use.
 type Hub struct {
-	mu     sync.Mutex
-	subs   map[*Subscription]struct{}
-	seq    uint64
-	closed bool
+	mu      sync.Mutex
+	subs    map[*Subscription]struct{}
+	seq     uint64
+	dropped uint64 // subscribers dropped for falling behind
+	closed  bool
 }
 
 // NewHub returns a hub with no subscribers.
@@ -133,13 +134,15 @@ func (h *Hub) Publish(evs ...Event) {
 		msgs[i].Seq = h.seq
 	}
 	for sub := range h.subs {
-		sub.deliver(msgs)
+		if !sub.deliver(msgs) {
+			h.dropped++
+		}
 	}
 }
 
-// deliver queues msgs for the subscriber, or drops it when they do not
-// all fit. The caller holds hub.mu.
-func (s *Subscription) deliver(msgs []Message) {
+// deliver queues msgs for the subscriber, or drops it (and returns false)
+// when they do not all fit. The caller holds hub.mu.
+func (s *Subscription) deliver(msgs []Message) bool {
 	want := len(msgs)
 	if s.filter != nil {
 		want = 0
@@ -150,18 +153,19 @@ func (s *Subscription) deliver(msgs []Message) {
 		}
 	}
 	if want == 0 {
-		return
+		return true
 	}
 	if cap(s.ch)-len(s.ch) < want {
 		s.lagged = true
 		s.end()
-		return
+		return false
 	}
 	for _, m := range msgs {
 		if s.filter == nil || s.filter[m.Name] {
 			s.ch <- m // room was checked above, and only Publish sends, under hub.mu
 		}
 	}
+	return true
 }
 
 // end removes the subscription and closes its channel. The caller holds hub.mu.
@@ -195,6 +199,13 @@ func (h *Hub) Subscribers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.subs)
+}
+
+// Dropped returns how many subscribers were dropped for falling behind.
+func (h *Hub) Dropped() uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.dropped
 }
 
 // Close ends every subscription and refuses new ones: the node is

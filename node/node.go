@@ -30,8 +30,11 @@ type Config struct {
 	// RPCAddr is HOST:PORT for JSON-RPC; default 127.0.0.1:0 (a free port,
 	// written to DataDir/rpc.url). "-" disables the RPC server.
 	RPCAddr string
-	// RPCAllowRemote permits a non-loopback RPCAddr (cookie auth is always on).
+	// RPCAllowRemote permits a non-loopback RPCAddr (cookie auth is always
+	// on) and MetricsAddr.
 	RPCAllowRemote bool
+	// MetricsAddr is HOST:PORT for Prometheus metrics at /metrics; "" for none.
+	MetricsAddr string
 	// Peers are bootstrap peer multiaddrs (/p2p/<id> included).
 	Peers []string
 	MDNS  bool
@@ -108,8 +111,8 @@ func New(cfg Config) (n *Node, err error) {
 		stopRequested: make(chan struct{}),
 		sigs:          sigverify.NewPool(0),
 		sigCache:      sigverify.NewCache(0),
-		tele:          newTelemetry(),
 	}
+	n.tele = newTelemetry(n)
 	if cfg.MinerAddress != "" {
 		if n.payTo, err = chain.DecodeAddress(cfg.MinerAddress, cfg.Params.AddressPrefix); err != nil {
 			return nil, fmt.Errorf("node: --miner-address: %w", err)
@@ -146,6 +149,7 @@ func New(cfg Config) (n *Node, err error) {
 		Logger:         cfg.Logger,
 		StatusInterval: cfg.StatusInterval,
 		PeerChanged:    n.reportPeer,
+		Metrics:        n.tele.metrics.Registerer(),
 	})
 	if err != nil {
 		return nil, err
@@ -154,6 +158,9 @@ func New(cfg Config) (n *Node, err error) {
 		if n.rpc, err = startRPC(n); err != nil {
 			return nil, err
 		}
+	}
+	if err := n.tele.serve(); err != nil {
+		return nil, err
 	}
 	n.startMempoolUpkeep()
 	if cfg.Mine {

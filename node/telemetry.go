@@ -2,29 +2,88 @@ package node
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
 	"github.com/devchain/devchain/events"
 	"github.com/devchain/devchain/mempool"
+	"github.com/devchain/devchain/metrics"
 	"github.com/devchain/devchain/p2p"
 )
 
 // telemetry is what the node tells the world about itself as it happens:
-// events for subscribers of GET /events.
+// events for subscribers of GET /events, and Prometheus metrics when
+// Config.MetricsAddr asks for them.
 type telemetry struct {
-	hub *events.Hub
+	hub     *events.Hub
+	metrics *metrics.Metrics // nil without MetricsAddr; its methods then do nothing
+	server  *metrics.Server
+	addr    string
+	remote  bool
+	log     *slog.Logger
 }
 
-func newTelemetry() telemetry {
-	return telemetry{hub: events.NewHub()}
+// newTelemetry prepares the node's hub and metrics; the metrics' gauges
+// read the node when scraped, which serve allows once the node is whole.
+func newTelemetry(n *Node) telemetry {
+	t := telemetry{hub: events.NewHub(), addr: n.cfg.MetricsAddr, remote: n.cfg.RPCAllowRemote, log: n.log}
+	if t.addr == "" {
+		return t
+	}
+	t.metrics = metrics.New(metrics.Sources{
+		Height: func() float64 { return float64(n.Tip().Height) },
+		Tips: func() map[string]int {
+			counts := map[string]int{}
+			n.withEngine(func(e *consensus.Engine) {
+				for _, tip := range e.ChainTips() {
+					counts[string(tip.Status)]++
+				}
+			})
+			return counts
+		},
+		MempoolTransactions: func() float64 { return float64(n.pool.Info().Size) },
+		MempoolBytes:        func() float64 { return float64(n.pool.Info().Bytes) },
+		Peers:               func() float64 { return float64(n.host.ConnectionCount()) },
+		EventSubscribers:    func() float64 { return float64(t.hub.Subscribers()) },
+		EventsDropped:       func() float64 { return float64(t.hub.Dropped()) },
+	})
+	return t
 }
 
-// close ends every event stream: the RPC server can then shut down.
+// serve starts the metrics server, if asked for.
+func (t *telemetry) serve() error {
+	if t.metrics == nil {
+		return nil
+	}
+	s, err := metrics.Serve(t.metrics, t.addr, t.remote, t.log)
+	if err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
+	t.server = s
+	t.log.Info("metrics_serving", "url", s.URL())
+	return nil
+}
+
+// close stops the metrics server (whose gauges read the parts that close
+// next) and ends every event stream, so that the RPC server can shut down.
 func (t *telemetry) close() {
+	if t.server != nil {
+		t.server.Close()
+	}
 	if t.hub != nil {
 		t.hub.Close()
 	}
+}
+
+// MetricsURL returns the URL of the metrics ("" when not served).
+func (n *Node) MetricsURL() string {
+	if n.tele.server == nil {
+		return ""
+	}
+	return n.tele.server.URL()
 }
 
 // Events returns the node's event hub (what GET /events streams).
@@ -35,6 +94,7 @@ func (n *Node) Events() *events.Hub { return n.tele.hub }
 // tip, as one contiguous batch. changeChain calls it under the exclusive
 // lock, so batches go out in the order the changes happened.
 func (n *Node) reportChange(res *consensus.Result, err error) {
+	n.countChange(res, err)
 	if res == nil || len(res.Connected)+len(res.Disconnected) == 0 {
 		return
 	}
@@ -65,6 +125,38 @@ func (n *Node) reportChange(res *consensus.Result, err error) {
 	n.tele.hub.Publish(evs...)
 }
 
+// countChange counts a change in the metrics: the reorg, the side blocks
+// stored, the blocks a rule refused (the block itself, or an orphan it
+// adopted).
+func (n *Node) countChange(res *consensus.Result, err error) {
+	m := n.tele.metrics
+	if m == nil {
+		return
+	}
+	if res != nil {
+		if len(res.Connected)+len(res.Disconnected) > 0 {
+			m.ChainChanged(len(res.Disconnected), len(res.Connected))
+		}
+		if res.Status == consensus.StatusSideChain {
+			m.SideBlock()
+		}
+		for _, o := range res.Orphans {
+			if o.Status == consensus.StatusSideChain {
+				m.SideBlock()
+			}
+			countRejected(m, o.Err)
+		}
+	}
+	countRejected(m, err)
+}
+
+func countRejected(m *metrics.Metrics, err error) {
+	var re *consensus.RuleError
+	if errors.As(err, &re) {
+		m.BlockRejected(re.Code.Reason())
+	}
+}
+
 func blockData(b *chain.Block, height uint32) events.Block {
 	return events.Block{
 		Hash:              b.Hash().String(),
@@ -88,6 +180,7 @@ func (n *Node) reportAccepted(entries []*mempool.Entry) {
 		}}
 	}
 	n.tele.hub.Publish(evs...)
+	n.tele.metrics.TxsAccepted(len(entries))
 }
 
 // reportPeer publishes a peer that connected or left (p2p.Config.PeerChanged).

@@ -35,7 +35,8 @@ func runNode(args []string, stderr io.Writer) int {
 	var listen, peers stringList
 	fs.Var(&listen, "listen", "libp2p listen multiaddr (repeatable; default /ip4/127.0.0.1/tcp/0)")
 	rpcAddr := fs.String("rpc", "127.0.0.1:0", "JSON-RPC HOST:PORT (port 0: a free port, written to DATADIR/rpc.url)")
-	rpcRemote := fs.Bool("rpc-allow-remote", false, "allow a non-loopback --rpc address (cookie auth stays on)")
+	rpcRemote := fs.Bool("rpc-allow-remote", false, "allow a non-loopback --rpc or --metrics address (cookie auth stays on for RPC)")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics at http://HOST:PORT/metrics (loopback unless --rpc-allow-remote)")
 	fs.Var(&peers, "peer", "bootstrap peer multiaddr ending in /p2p/<id> (repeatable)")
 	mdns := fs.Bool("mdns", true, "discover peers on the local network")
 	mine := fs.Bool("mine", false, "mine blocks")
@@ -70,6 +71,7 @@ func runNode(args []string, stderr io.Writer) int {
 		Listen:         listen,
 		RPCAddr:        *rpcAddr,
 		RPCAllowRemote: *rpcRemote,
+		MetricsAddr:    *metricsAddr,
 		Peers:          peers,
 		MDNS:           *mdns,
 		Mine:           *mine,
