@@ -70,11 +70,19 @@ func (s *Server) mine(ctx context.Context, req actionRequest) (any, error) {
 	if req.N < 1 || req.N > maxMine {
 		return nil, fmt.Errorf("explorer: mine 1 to %d blocks, not %d", maxMine, req.N)
 	}
-	if s.cfg.MinerAddress == "" {
+	i, err := s.nodeIndex(req.Node)
+	if err != nil {
+		return nil, err
+	}
+	addr := s.cfg.Nodes[i].MinerAddress
+	if addr == "" {
+		addr = s.cfg.MinerAddress
+	}
+	if addr == "" {
 		return nil, errors.New("explorer: no miner address configured")
 	}
 	var hashes []string
-	err := s.nodeCall(ctx, req.Node, "generatetoaddress", &hashes, req.N, s.cfg.MinerAddress)
+	err = s.nodeCall(ctx, req.Node, "generatetoaddress", &hashes, req.N, addr)
 	return hashes, err
 }
 

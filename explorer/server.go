@@ -29,6 +29,11 @@ type NodeConfig struct {
 	// P2PAddr is the node's peer address (/ip4/.../p2p/<id>), dialled by
 	// the others when the node is healed.
 	P2PAddr string
+	// MinerAddress receives the blocks the playground mines on this node
+	// ("": Config.MinerAddress). Give each node its own: two nodes mining
+	// on one parent in the same second to one address build the very same
+	// block, and a partition would show no fork.
+	MinerAddress string
 }
 
 // Config is an explorer.
@@ -41,7 +46,8 @@ type Config struct {
 	// sending off); FriendAddress the default payee.
 	WalletPath    string
 	FriendAddress string
-	// MinerAddress receives the blocks the playground mines.
+	// MinerAddress receives the blocks the playground mines on a node
+	// without its own.
 	MinerAddress string
 	Log          *slog.Logger
 }

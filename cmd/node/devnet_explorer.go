@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/devchain/devchain/explorer"
+	"github.com/devchain/devchain/wallet"
 )
 
 // Explorer files in the devnet directory.
@@ -63,8 +64,16 @@ func (e *devnetExplorer) start(d *devnet) (stop func()) {
 		MinerAddress:  d.state.MinerAddress,
 		Log:           slog.New(slog.NewTextHandler(logFile, nil)),
 	}
+	miners, err := playgroundMiners(d.path(devnetWallet), len(d.state.Nodes))
+	if err != nil {
+		fmt.Fprintf(d.stderr, "node devnet: explorer: %v (the playground mines to the devnet miner address)\n", err)
+	}
 	for i, nd := range d.state.Nodes {
-		cfg.Nodes = append(cfg.Nodes, explorer.NodeConfig{Name: nd.Name, Client: d.clients[i], P2PAddr: d.addrs[i]})
+		n := explorer.NodeConfig{Name: nd.Name, Client: d.clients[i], P2PAddr: d.addrs[i]}
+		if i < len(miners) {
+			n.MinerAddress = miners[i]
+		}
+		cfg.Nodes = append(cfg.Nodes, n)
 	}
 	srv, err := e.listen(d, cfg)
 	if err != nil {
@@ -78,6 +87,32 @@ func (e *devnetExplorer) start(d *devnet) (stop func()) {
 		srv.Close()
 		logFile.Close()
 	}
+}
+
+// playgroundMiners returns an address of the devnet wallet for each node's
+// playground mining, deriving the ones missing: node1 gets the devnet miner
+// address (the wallet's second receiving address), node N the (N+1)th. Two
+// nodes mining to one address on one parent in the same second would build
+// the same block, and a partition made from the page would show no fork.
+func playgroundMiners(walletPath string, nodes int) ([]string, error) {
+	w, err := wallet.Open(walletPath, nil)
+	if err != nil {
+		return nil, err
+	}
+	var receiving []string
+	for _, a := range w.AddressInfos() {
+		if !a.Change {
+			receiving = append(receiving, a.Address)
+		}
+	}
+	for len(receiving) < nodes+1 {
+		a, err := w.NewAddress()
+		if err != nil {
+			return nil, err
+		}
+		receiving = append(receiving, a)
+	}
+	return receiving[1 : nodes+1], nil
 }
 
 // listen starts the explorer on --explorer, else on the last run's address

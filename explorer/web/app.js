@@ -5,7 +5,7 @@
 'use strict';
 
 const COL = 92;        // px per height
-const LANE = 62;       // px per branch lane
+const LANE = 70;       // px per branch lane
 const TOP = 24;        // px above the first lane (height labels)
 const DRAW_SPAN = 300; // heights drawn below the highest block
 const FLASH_MS = 3000; // how long blocks of a reorg stay highlighted
@@ -254,7 +254,7 @@ function drawTree(scene) {
         el('div', { class: 'hash', text: short(h) }),
         el('div', { class: 'h', text: `#${b.height}` }),
         el('div', { class: 'tips' }, ...tipNodes.map((n) =>
-          el('span', { class: `tip n${n.color % 8}`, 'data-tip-of': n.name, 'data-hash': h, text: n.name }))),
+          el('span', { class: `tip n${n.color % 8}`, 'data-tip-of': n.name, 'data-hash': h, title: `${n.name}'s tip`, text: n.name.replace(/^node/, 'n') }))),
       );
     }
   }
@@ -302,28 +302,35 @@ function fmtAge(ms) {
   return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
 }
 
+// drawNodes updates the nodes table. A row is rebuilt only when what it
+// shows changed, so that a button is not replaced under the mouse.
 function drawNodes() {
   const byPeer = new Map(live.nodes.map((n) => [n.peerid, n.name]));
-  const rows = live.nodes.map((n, i) => {
+  const body = $('nodes').tBodies[0];
+  const keep = new Set();
+  live.nodes.forEach((n, i) => {
+    keep.add(n.name);
     const peers = (n.peers || []).map((p) => byPeer.get(p) || short(p)).join(', ');
-    const act = n.network_active
-      ? el('button', { type: 'button', 'data-action': 'cut', 'data-node': n.name, text: 'cut off', onclick: () => act('cut', { node: n.name }) })
-      : el('button', { type: 'button', 'data-action': 'heal', 'data-node': n.name, text: 'heal', onclick: () => act('heal', { node: n.name }) });
-    const mine = el('button', { type: 'button', 'data-action': 'mine', 'data-node': n.name, text: 'mine 1', onclick: () => act('mine', { node: n.name, n: 1 }) });
-    const tr = el('tr', { 'data-node': n.name, class: (n.network_active ? '' : 'cut') + (n.online ? '' : ' offline') },
+    const sig = JSON.stringify([i, n.height, n.tip, peers, n.network_active, n.online, n.mempool, n.hashps, n.network_hashps, n.mining, n.last_block_ms, n.error]);
+    let tr = body.querySelector(`tr[data-node="${n.name}"]`);
+    if (tr && tr.dataset.sig === sig) return;
+    const toggle = n.network_active
+      ? el('button', { type: 'button', 'data-action': 'cut', 'data-node': n.name, text: 'cut off' })
+      : el('button', { type: 'button', 'data-action': 'heal', 'data-node': n.name, text: 'heal' });
+    const row = el('tr', { 'data-node': n.name, class: (n.network_active ? '' : 'cut') + (n.online ? '' : ' offline') },
       el('td', {}, el('span', { class: `tip n${i % 8}`, text: n.name })),
-      el('td', { text: String(n.height), 'data-field': 'height' }),
-      el('td', { class: 'mono', text: short(n.tip), title: n.tip || '' }),
+      el('td', { text: String(n.height), title: n.tip || '' }),
       el('td', { text: `${(n.peers || []).length}${n.network_active ? '' : ' (cut off)'}`, title: peers }),
       el('td', { text: String(n.mempool) }),
       el('td', { text: fmtRate(n.hashps), title: `network estimate ${fmtRate(n.network_hashps)}${n.mining ? '' : ' (not mining)'}` }),
       el('td', { class: 'age', 'data-ms': String(n.last_block_ms || 0), text: fmtAge(n.last_block_ms) }),
-      el('td', {}, mine, ' ', act),
+      el('td', {}, el('button', { type: 'button', 'data-action': 'mine', 'data-node': n.name, text: 'mine 1' }), ' ', toggle),
     );
-    if (n.error && !n.online) tr.title = n.error;
-    return tr;
+    row.dataset.sig = sig;
+    if (n.error && !n.online) row.title = n.error;
+    if (tr) tr.replaceWith(row); else body.append(row);
   });
-  $('nodes').tBodies[0].replaceChildren(...rows);
+  for (const tr of [...body.rows]) if (!keep.has(tr.dataset.node)) tr.remove();
 }
 
 function tickAges() {
@@ -402,6 +409,13 @@ async function act(what, body) {
 
 function wirePlayground() {
   const node = () => $('pg-node').value;
+  $('nodes').tBodies[0].addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-action]');
+    if (!b || view !== 'live') return;
+    const body = { node: b.dataset.node };
+    if (b.dataset.action === 'mine') body.n = 1;
+    act(b.dataset.action, body);
+  });
   $('pg-mine').addEventListener('click', () => act('mine', { node: node(), n: Number($('pg-n').value) || 1 }));
   $('pg-cut').addEventListener('click', () => act('cut', { node: node() }));
   $('pg-heal').addEventListener('click', () => act('heal', { node: node() }));
@@ -571,8 +585,7 @@ function labScene() {
 function drawLabNodes(scene) {
   const rows = scene.nodes.map((n) => el('tr', { 'data-node': n.name, class: n.left ? 'offline' : '' },
     el('td', {}, el('span', { class: `tip n${n.color % 8}`, text: n.name })),
-    el('td', { text: String(n.height) }),
-    el('td', { class: 'mono', text: short(n.tip) }),
+    el('td', { text: String(n.height), title: n.tip }),
     el('td', { text: n.left ? 'left' : `side ${n.group}` }),
     el('td', { text: '' }), el('td', { text: '' }), el('td', { text: '' }), el('td', { text: '' })));
   $('nodes').tBodies[0].replaceChildren(...rows);
