@@ -65,6 +65,12 @@ func runNode(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "node run: %v\n", err)
 		return 1
 	}
+	// Signals are caught before the store opens: one that arrives while the
+	// node starts stops it cleanly once started, rather than killing it with
+	// its store open. SIGHUP (the terminal closed) stops it too.
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(signals)
 	n, err := node.New(node.Config{
 		DataDir:        *datadir,
 		Params:         params,
@@ -87,14 +93,15 @@ func runNode(args []string, stderr io.Writer) int {
 		}
 		return 1
 	}
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(signals)
+	stopWatch := make(chan struct{})
+	defer close(stopWatch)
 	select {
 	case sig := <-signals:
 		log.Info("shutdown", "signal", sig.String())
 	case <-n.Done():
 		log.Info("shutdown", "reason", "stop requested")
+	case <-watchParent(stopWatch): // parent.go: a devnet node outlives no devnet
+		log.Info("shutdown", "reason", "parent exited")
 	}
 	if err := n.Close(); err != nil {
 		fmt.Fprintf(stderr, "node run: close: %v\n", err)
