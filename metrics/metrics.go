@@ -29,6 +29,9 @@ type Sources struct {
 	// EventsDropped how many were dropped for falling behind (a counter).
 	EventSubscribers func() float64
 	EventsDropped    func() float64
+	// RejectReasons are the reasons devchain_blocks_rejected_total starts
+	// with at 0, so that the series exist before the first rejection.
+	RejectReasons []string
 }
 
 // Metrics counts what happens to a node's chain and mempool.
@@ -87,6 +90,9 @@ func New(src Sources) *Metrics {
 		m.txsAccepted,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, r := range src.RejectReasons {
+		m.rejected.WithLabelValues(r)
+	}
 	gauge := func(name, help string, f func() float64) {
 		if f != nil {
 			reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))

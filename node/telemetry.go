@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
@@ -49,8 +50,24 @@ func newTelemetry(n *Node) telemetry {
 		Peers:               func() float64 { return float64(n.host.ConnectionCount()) },
 		EventSubscribers:    func() float64 { return float64(t.hub.Subscribers()) },
 		EventsDropped:       func() float64 { return float64(t.hub.Dropped()) },
+		RejectReasons:       blockRejectReasons(),
 	})
 	return t
+}
+
+// blockRejectReasons lists the distinct reject reasons of the consensus
+// rules, in code order.
+func blockRejectReasons() []string {
+	var reasons []string
+	seen := map[string]bool{}
+	for c := consensus.ErrorCode(1); c < 256; c++ {
+		if strings.HasPrefix(c.String(), "ErrorCode(") || seen[c.Reason()] {
+			continue
+		}
+		seen[c.Reason()] = true
+		reasons = append(reasons, c.Reason())
+	}
+	return reasons
 }
 
 // serve starts the metrics server, if asked for.
