@@ -76,6 +76,42 @@ func TestExplorerForkPlayground(t *testing.T) {
 	if state["tip"] != winning || state["staleLoser"] != true || !strings.Contains(state["banner"].(string), "reorganised") {
 		t.Fatalf("after healing: %v; want node1 on %s, its old tip %s drawn stale and a reorg banner", state, winning, losing)
 	}
+
+	// Invalidate the tip on node2 from the page: node2 falls back to height
+	// 5 and the block is drawn invalid; reconsider brings node2 back to it.
+	fork := browsertest.Eval[string](b, `document.querySelector('[data-tip-of="node3"]').closest('.block').dataset.hash`)
+	b.Click(`.block[data-hash="` + fork + `"]`)
+	b.WaitJS(10*time.Second, "the block's details", `document.getElementById('details').textContent.includes('node1: main')`)
+	b.Do(10*time.Second, chromedp.SetValue(chromedp.CSS("#pg-node"), "node2"))
+	b.Click("#pg-invalidate")
+	b.WaitJS(20*time.Second, "node2 holding the tip invalid", `(() => {
+		const tip = document.querySelector('.block[data-hash="`+fork+`"]');
+		const n2 = document.querySelector('[data-tip-of="node2"]');
+		return tip.classList.contains('invalid') && n2 && n2.closest('.block').dataset.height === '5';
+	})()`)
+	b.Screenshot("4-invalidated")
+	b.Click("#pg-reconsider")
+	b.WaitJS(20*time.Second, "node2 back on the tip", sameTipAt(6, "node1", "node2", "node3")+
+		` && !document.querySelector('.block[data-hash="`+fork+`"]').classList.contains('invalid')`)
+
+	// Send 10 coins from the devnet wallet: the transaction reaches every
+	// mempool, is mined, and its details open from its block.
+	b.Do(10*time.Second, chromedp.SetValue(chromedp.CSS("#pg-node"), "node1"), chromedp.SetValue(chromedp.CSS("#pg-amount"), "10"))
+	b.Click("#pg-send")
+	b.WaitJS(30*time.Second, "the payment in every mempool", `(() => {
+		const rows = [...document.querySelectorAll('#nodes tbody tr')];
+		return rows.length === 3 && rows.every((r) => r.children[3].textContent === '1');
+	})()`)
+	mine(b, "node2", 1)
+	b.WaitJS(30*time.Second, "every node at height 7", sameTipAt(7, "node1", "node2", "node3"))
+	b.Click(`[data-tip-of="node1"]`)
+	b.WaitJS(10*time.Second, "the block's two transactions", `document.getElementById('details').textContent.includes('transactions (2)')`)
+	b.Click(`#details dd a:nth-of-type(2)`)
+	b.WaitJS(10*time.Second, "the payment's details", `(() => {
+		const t = document.getElementById('details').textContent;
+		return t.includes('transaction') && t.includes('10 → dev1');
+	})()`)
+	b.Screenshot("5-transaction")
 	if errs := b.Errors(); len(errs) > 0 {
 		t.Fatalf("console errors:\n%s", strings.Join(errs, "\n"))
 	}

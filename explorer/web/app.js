@@ -20,7 +20,8 @@ let autoScroll = true;
 let renderQueued = false;
 
 const $ = (id) => document.getElementById(id);
-const short = (h) => (h ? h.slice(0, 8) : '');
+// short shows a hash's last 8 digits: proof of work makes the first ones zeros.
+const short = (h) => (h ? '…' + h.slice(-8) : '');
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
