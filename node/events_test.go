@@ -2,11 +2,14 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/devchain/devchain/consensus/consensustest"
+	"github.com/devchain/devchain/events"
 	"github.com/devchain/devchain/rpcclient"
 )
 
@@ -193,5 +196,64 @@ func TestEventsBadRequests(t *testing.T) {
 	bad := rpcclient.New(c.URL, c.User, "wrong")
 	if _, err := bad.Subscribe(context.Background()); err != rpcclient.ErrUnauthorized {
 		t.Fatalf("wrong cookie: %v", err)
+	}
+}
+
+// nextEvent reads the next event of a hub subscription, with a deadline.
+func nextEvent(t *testing.T, sub *events.Subscription) events.Message {
+	t.Helper()
+	select {
+	case m, ok := <-sub.C:
+		if !ok {
+			t.Fatal("subscription ended")
+		}
+		return m
+	case <-time.After(20 * time.Second):
+		t.Fatal("no event within 20 s")
+	}
+	return events.Message{}
+}
+
+// TestEventsOfTxsAndPeers: a transaction entering the mempool and a peer
+// connecting and leaving each publish their event, with txid and peerid.
+func TestEventsOfTxsAndPeers(t *testing.T) {
+	c := newCluster(t, testParams(t))
+	a := c.add()
+	sub, ok := a.Events().Subscribe(64, events.TxAccepted, events.PeerConnected, events.PeerDisconnected)
+	if !ok {
+		t.Fatal("subscribe refused")
+	}
+	defer sub.Close()
+	c.mine(0, 1, "miner")
+	tx := genesisSpend(t, a, "carol")
+	if _, err := a.acceptTx(tx, fromLocal); err != nil {
+		t.Fatal(err)
+	}
+	m := nextEvent(t, sub)
+	var got events.Tx
+	if err := json.Unmarshal(m.Data, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := events.Tx{TxID: tx.TxID().String(), Size: int64(tx.SerializeSize()), Fee: "0.00001", Height: 1}
+	if m.Name != events.TxAccepted || got != want {
+		t.Fatalf("%s %+v, want tx_accepted %+v", m.Name, got, want)
+	}
+
+	b := c.add(0)
+	for _, wantName := range []string{events.PeerConnected, events.PeerDisconnected} {
+		m := nextEvent(t, sub)
+		var p events.Peer
+		if err := json.Unmarshal(m.Data, &p); err != nil {
+			t.Fatal(err)
+		}
+		if m.Name != wantName || p.PeerID != b.Host().ID().String() {
+			t.Fatalf("%s of %s, want %s of %s", m.Name, p.PeerID, wantName, b.Host().ID())
+		}
+		if wantName == events.PeerConnected {
+			if !p.Inbound || !strings.HasPrefix(p.Addr, "/ip4/127.0.0.1/tcp/") {
+				t.Errorf("peer_connected %+v: want inbound from 127.0.0.1", p)
+			}
+			b.Close()
+		}
 	}
 }

@@ -3,11 +3,15 @@ package node
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"errors"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -166,6 +170,63 @@ func TestMetricsMove(t *testing.T) {
 		t.Error("no libp2p metrics on the node's registry")
 	}
 	checkWithPromtool(t, body)
+	checkDashboard(t, families)
+}
+
+// metricName matches the metric names a dashboard query reads.
+var metricName = regexp.MustCompile(`\b(?:devchain|libp2p)_[a-z_]+`)
+
+// checkDashboard: every query of docs/grafana-devnet.json reads metrics a
+// real node exports, and (with promtool installed) parses as PromQL.
+func checkDashboard(t *testing.T, families map[string]*dto.MetricFamily) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "docs", "grafana-devnet.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(data, &dash); err != nil {
+		t.Fatalf("grafana-devnet.json: %v", err)
+	}
+	vars := strings.NewReplacer("$job", "devnet", "$node", ".*", "$__rate_interval", "1m")
+	var rules strings.Builder
+	rules.WriteString("groups:\n  - name: dashboard\n    rules:\n")
+	for i, p := range dash.Panels {
+		for j, target := range p.Targets {
+			expr := vars.Replace(target.Expr)
+			for _, name := range metricName.FindAllString(expr, -1) {
+				base := name
+				for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+					if f, ok := families[strings.TrimSuffix(name, suffix)]; ok && f.GetType() == dto.MetricType_HISTOGRAM {
+						base = strings.TrimSuffix(name, suffix)
+					}
+				}
+				if _, ok := families[base]; !ok {
+					t.Errorf("dashboard panel %q reads %s, which the node does not export", p.Title, name)
+				}
+			}
+			exprJSON, _ := json.Marshal(expr)
+			fmt.Fprintf(&rules, "      - record: dashboard_panel_%d_%d\n        expr: %s\n", i, j, exprJSON)
+		}
+	}
+	path, err := exec.LookPath("promtool")
+	if err != nil {
+		return
+	}
+	file := filepath.Join(t.TempDir(), "dashboard-rules.yml")
+	if err := os.WriteFile(file, []byte(rules.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(path, "check", "rules", file).CombinedOutput(); err != nil {
+		t.Errorf("the dashboard's queries do not parse: %v\n%s", err, out)
+	}
 }
 
 // checkWithPromtool runs `promtool check metrics` on an exposition when
