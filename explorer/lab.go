@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -74,7 +75,16 @@ func LoadLab(dir string) (*LabRun, error) {
 		return nil, fmt.Errorf("explorer: lab run: %w", err)
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	if err := run.readTrace(f, tracePath); err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+// readTrace reads the replayed events of a trace.jsonl (named path in
+// errors) into run.
+func (run *LabRun) readTrace(r io.Reader, tracePath string) error {
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLabLine)
 	line := 0
 	var last int64
@@ -89,11 +99,11 @@ func LoadLab(dir string) (*LabRun, error) {
 			Event string `json:"event"`
 		}
 		if err := json.Unmarshal(text, &head); err != nil {
-			return nil, fmt.Errorf("explorer: %s:%d: %w", tracePath, line, err)
+			return fmt.Errorf("explorer: %s:%d: %w", tracePath, line, err)
 		}
 		ev := LabEvent{TUS: head.TUS, Event: head.Event}
 		if ev.TUS < last {
-			return nil, fmt.Errorf("explorer: %s:%d: t_us %d goes back in time (after %d)", tracePath, line, ev.TUS, last)
+			return fmt.Errorf("explorer: %s:%d: t_us %d goes back in time (after %d)", tracePath, line, ev.TUS, last)
 		}
 		last = ev.TUS
 		if !replayed[ev.Event] {
@@ -101,13 +111,13 @@ func LoadLab(dir string) (*LabRun, error) {
 			continue
 		}
 		if err := json.Unmarshal(text, &ev); err != nil {
-			return nil, fmt.Errorf("explorer: %s:%d: %s: %w", tracePath, line, ev.Event, err)
+			return fmt.Errorf("explorer: %s:%d: %s: %w", tracePath, line, ev.Event, err)
 		}
 		if err := checkLabEvent(ev); err != nil {
-			return nil, fmt.Errorf("explorer: %s:%d: %w", tracePath, line, err)
+			return fmt.Errorf("explorer: %s:%d: %w", tracePath, line, err)
 		}
 		if len(run.Events) == maxLabEvents {
-			return nil, fmt.Errorf("explorer: %s: more than %d events to replay", tracePath, maxLabEvents)
+			return fmt.Errorf("explorer: %s: more than %d events to replay", tracePath, maxLabEvents)
 		}
 		run.Events = append(run.Events, ev)
 		if ev.Node != nil && *ev.Node >= run.Nodes {
@@ -115,9 +125,9 @@ func LoadLab(dir string) (*LabRun, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("explorer: %s: %w", tracePath, err)
+		return fmt.Errorf("explorer: %s: %w", tracePath, err)
 	}
-	return run, nil
+	return nil
 }
 
 // checkLabEvent refuses an event the replay cannot draw.

@@ -1,6 +1,7 @@
 package explorer
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,4 +52,31 @@ func TestLoadLabRefusesBadTraces(t *testing.T) {
 	if _, err := LoadLab(t.TempDir()); err == nil || !strings.Contains(err.Error(), "summary.json") {
 		t.Fatalf("a directory without a run: err %v", err)
 	}
+}
+
+// FuzzReadTrace feeds arbitrary trace files to the reader: an error or a
+// run, never a panic, and every event kept is one the replay can draw.
+func FuzzReadTrace(f *testing.F) {
+	seed, err := os.ReadFile(filepath.Join("testdata", "lab", "trace.jsonl"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Add([]byte(`{"t_us":1,"event":"partition","groups":[[0],[1,2]]}` + "\n" + `{"t_us":2,"event":"heal"}`))
+	f.Add([]byte(`{"t_us":1,"event":"reorg","node":1,"depth":-3,"from":"","to":7}`))
+	f.Add([]byte("\n\n{}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		run := &LabRun{}
+		if err := run.readTrace(bytes.NewReader(data), "trace.jsonl"); err != nil {
+			return
+		}
+		for _, ev := range run.Events {
+			if err := checkLabEvent(ev); err != nil || !replayed[ev.Event] {
+				t.Fatalf("kept an event the replay cannot draw: %+v (%v)", ev, err)
+			}
+			if ev.Node != nil && *ev.Node >= run.Nodes {
+				t.Fatalf("node %d beyond the run's %d nodes", *ev.Node, run.Nodes)
+			}
+		}
+	})
 }
