@@ -40,6 +40,10 @@ func (a *app) waitConfirmations(ctx context.Context, c wallet.Caller, txid strin
 	if err != nil {
 		return fmt.Errorf("waiting for %s: %w", txid, err)
 	}
-	fmt.Fprintf(a.stderr, "confirmed: %s has %d confirmations\n", txid, want)
+	plural := "s"
+	if want == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(a.stderr, "confirmed: %s has %d confirmation%s\n", txid, want, plural)
 	return nil
 }
