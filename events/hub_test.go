@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -147,5 +148,49 @@ func TestServeSSEDropped(t *testing.T) {
 	}
 	if resp.Header.Get("Content-Type") != "text/event-stream" {
 		t.Fatalf("content type %q", resp.Header.Get("Content-Type"))
+	}
+}
+
+// TestHubConcurrent: publishers and subscribers on many goroutines (run
+// under -race by .ci/run); each subscriber sees ids in increasing order,
+// and the events of one Publish call side by side.
+func TestHubConcurrent(t *testing.T) {
+	h := NewHub()
+	const publishers, batches = 4, 200
+	var subs []*Subscription
+	for range 3 {
+		sub, _ := h.Subscribe(publishers * batches * 2)
+		subs = append(subs, sub)
+	}
+	var wg sync.WaitGroup
+	for p := range publishers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range batches {
+				h.Publish(Event{BlockConnected, p*batches + i}, Event{TipChanged, p*batches + i})
+			}
+		}()
+	}
+	wg.Wait()
+	h.Close()
+	for _, sub := range subs {
+		var last uint64
+		var got []Message
+		for m := range sub.C {
+			if m.Seq <= last {
+				t.Fatalf("id %d after %d", m.Seq, last)
+			}
+			last = m.Seq
+			got = append(got, m)
+		}
+		if len(got) != publishers*batches*2 {
+			t.Fatalf("got %d events", len(got))
+		}
+		for i := 0; i < len(got); i += 2 {
+			if got[i].Name != BlockConnected || got[i+1].Name != TipChanged || string(got[i].Data) != string(got[i+1].Data) {
+				t.Fatalf("batch split at %d: %s %s / %s %s", i, got[i].Name, got[i].Data, got[i+1].Name, got[i+1].Data)
+			}
+		}
 	}
 }
