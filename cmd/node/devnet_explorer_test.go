@@ -145,9 +145,18 @@ func mine(b *browsertest.Browser, node string, n int) {
 // returns the explorer's URL it prints.
 func startDevnetWithExplorer(t *testing.T) string {
 	t.Helper()
+	url, _ := startDevnetArgs(t, "--miners", "0")
+	return url
+}
+
+// startDevnetArgs runs `node devnet` with 3 nodes and more arguments, and
+// returns the explorer's URL it prints and the devnet's directory.
+func startDevnetArgs(t *testing.T, args ...string) (string, string) {
+	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(e2e.Binaries(t), "node")
-	devnet := exec.Command(bin, "devnet", "--dir", dir, "--nodes", "3", "--miners", "0", "--explorer", fmt.Sprintf("127.0.0.1:%d", e2e.FreePort(t)))
+	args = append([]string{"devnet", "--dir", dir, "--nodes", "3", "--explorer", fmt.Sprintf("127.0.0.1:%d", e2e.FreePort(t))}, args...)
+	devnet := exec.Command(bin, args...)
 	stdout, err := devnet.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -183,11 +192,11 @@ func startDevnetWithExplorer(t *testing.T) string {
 	})
 	select {
 	case u := <-urls:
-		return u
+		return u, dir
 	case <-exited:
 		t.Fatalf("node devnet exited: %s", errOut.String())
 	case <-time.After(90 * time.Second):
 		t.Fatalf("node devnet printed no explorer address: %s", errOut.String())
 	}
-	return ""
+	return "", ""
 }
