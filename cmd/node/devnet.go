@@ -263,7 +263,11 @@ func (d *devnet) start(miners int) error {
 		d.exited = append(d.exited, done)
 		client, addr, err := waitRPC(datadir, done)
 		if err != nil {
-			return fmt.Errorf("%s: %w (see %s)", nd.Name, err, filepath.Join(datadir, "node.log"))
+			logPath := filepath.Join(datadir, "node.log")
+			if why := startFailure(logPath); why != "" {
+				return fmt.Errorf("%s: %w: %s (see %s)", nd.Name, err, why, logPath)
+			}
+			return fmt.Errorf("%s: %w (see %s)", nd.Name, err, logPath)
 		}
 		d.clients = append(d.clients, client)
 		d.addrs = append(d.addrs, addr)

@@ -136,3 +136,20 @@ func (d *devnet) stopLeftover(name, datadir string) error {
 		time.Sleep(100 * time.Millisecond) // the other process closes its store: nothing to wait on but the lock
 	}
 }
+
+// startFailure returns the error a node that exited at start wrote last to
+// its log ("node run: ..."), so that the devnet can say why: a port taken
+// by another process, say.
+func startFailure(logPath string) string {
+	data, err := os.ReadFile(logPath)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	for i := len(lines) - 1; i >= 0 && i >= len(lines)-20; i-- {
+		if strings.HasPrefix(lines[i], "node run: ") {
+			return strings.TrimPrefix(lines[i], "node run: ")
+		}
+	}
+	return ""
+}
