@@ -219,6 +219,7 @@ function drawTree(scene) {
 
   const now = Date.now();
   const container = $('blocks');
+  const firstDraw = blockEls.size === 0;
   for (const [h, e] of blockEls) {
     if (!pos.has(h)) { e.remove(); blockEls.delete(h); }
   }
@@ -227,7 +228,7 @@ function drawTree(scene) {
     let e = blockEls.get(h);
     if (!e) {
       e = el('div', { 'data-hash': h, onclick: () => selectBlock(h) });
-      e.classList.add('new');
+      if (!firstDraw) e.classList.add('new'); // a block that just arrived, not the page's first tree
       container.append(e);
       blockEls.set(h, e);
       setTimeout(() => e.classList.remove('new'), 900);
