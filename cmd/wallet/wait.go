@@ -37,7 +37,10 @@ func (a *app) waitConfirmations(ctx context.Context, c wallet.Caller, txid strin
 			fmt.Fprintf(a.stderr, "waiting: %d/%d confirmations (block %s at height %d)\n", p.Confirmations, want, p.BlockHash, p.Height)
 		}
 	})
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return fmt.Errorf("stopped waiting for %s: the payment is sent all the same (see: wallet history)", txid)
+	case err != nil:
 		return fmt.Errorf("waiting for %s: %w", txid, err)
 	}
 	plural := "s"
