@@ -62,6 +62,15 @@ func TestLabReplayInBrowser(t *testing.T) {
 			&& t2.closest('.block').dataset.height === '4';
 	})()`)
 	b.Screenshot("partitioned")
+
+	// Play from there to the end, then go back to the (empty) live view.
+	b.Click("#lab-play")
+	b.WaitJS(20*time.Second, "the replay played to its end", `document.getElementById('lab-slider').value === '1000'
+		&& document.querySelector('[data-tip-of="node0"]').dataset.hash === '`+final+`'
+		&& document.getElementById('lab-play').textContent.includes('play')`)
+	b.Click("#lab-close")
+	b.WaitJS(10*time.Second, "the live view", `document.getElementById('mode').textContent === 'live'
+		&& document.querySelectorAll('[data-hash]').length === 0 && document.getElementById('lab-bar').hidden`)
 	if errs := b.Errors(); len(errs) > 0 {
 		t.Fatalf("console errors:\n%s", strings.Join(errs, "\n"))
 	}

@@ -606,7 +606,7 @@ function wireLab() {
     if (Number($('lab-slider').value) >= 1000) $('lab-slider').value = '0';
     $('lab-play').textContent = '❚❚ pause';
     lab.timer = setInterval(() => {
-      const v = Math.min(1000, Number($('lab-slider').value) + 2);
+      const v = Math.min(1000, Number($('lab-slider').value) + 4); // the whole run in 12.5 s
       $('lab-slider').value = String(v);
       setLabTime(Math.round(lab.end * v / 1000));
       if (v >= 1000) { clearInterval(lab.timer); lab.timer = null; $('lab-play').textContent = '▶ play'; }
