@@ -1,8 +1,11 @@
 package rpcclient
 
 import (
+	"context"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -74,4 +77,56 @@ func FuzzSSEDecoder(f *testing.F) {
 		}
 		t.Fatal("decoder returned more events than input bytes")
 	})
+}
+
+// TestSubscribeOutcomes: what Subscribe and Next make of a server's answers.
+func TestSubscribeOutcomes(t *testing.T) {
+	cases := []struct {
+		name    string
+		handler http.HandlerFunc
+		subErr  error  // from Subscribe
+		nextErr error  // from the first Next
+		query   string // the request's query
+	}{
+		{"dropped", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, ": subscribed\n\nevent: dropped\ndata: {\"reason\":\"slow\"}\n\n")
+		}, nil, ErrDropped, "events=tip_changed"},
+		{"node stops", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, ": subscribed\n\n")
+		}, nil, io.EOF, "events=tip_changed"},
+		{"no event stream", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"error":{"code":-32700}}`)
+		}, ErrEventsUnsupported, nil, "events=tip_changed"},
+		{"not found", http.NotFound, ErrEventsUnsupported, nil, "events=tip_changed"},
+		{"unauthorized", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "no", http.StatusUnauthorized)
+		}, ErrUnauthorized, nil, "events=tip_changed"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var query string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				query = r.URL.RawQuery
+				tc.handler(w, r)
+			}))
+			defer srv.Close()
+			stream, err := New(srv.URL+"/", CookieUser, "pw").Subscribe(context.Background(), "tip_changed")
+			if !errors.Is(err, tc.subErr) {
+				t.Fatalf("Subscribe: %v, want %v", err, tc.subErr)
+			}
+			if query != tc.query {
+				t.Errorf("query %q, want %q", query, tc.query)
+			}
+			if err != nil {
+				return
+			}
+			defer stream.Close()
+			if _, err := stream.Next(); !errors.Is(err, tc.nextErr) {
+				t.Fatalf("Next: %v, want %v", err, tc.nextErr)
+			}
+		})
+	}
 }
