@@ -201,10 +201,15 @@ function drawTree(scene) {
     tipsAt.get(n.tip).push(n);
   }
   const tipCount = new Map([...tipsAt].map(([h, ns]) => [h, ns.length]));
-  const active = new Set();
+  // chainOf: the nodes whose active chain holds each block.
+  const chainOf = new Map();
   for (const n of scene.nodes) {
-    for (let h = n.tip; blocks.has(h) && !active.has(h); h = blocks.get(h).parent) active.add(h);
+    for (let h = n.tip; blocks.has(h); h = blocks.get(h).parent) {
+      if (!chainOf.has(h)) chainOf.set(h, []);
+      chainOf.get(h).push(n.name);
+    }
   }
+  const active = new Set(chainOf.keys());
   const { pos, lanes } = layout(blocks, tipCount);
   let minH = Infinity, maxHeight = -Infinity;
   for (const p of pos.values()) { minH = Math.min(minH, p.height); maxHeight = Math.max(maxHeight, p.height); }
@@ -247,6 +252,8 @@ function drawTree(scene) {
     let title = `height ${b.height}\n${h}`;
     if (b.invalid_on && b.invalid_on.length) title += `\ninvalid on ${b.invalid_on.join(', ')}`;
     if (!active.has(h)) title += '\nstale: on no node\'s chain';
+    else title += `\non the chain of ${chainOf.get(h).join(', ')}`;
+    e.dataset.on = (chainOf.get(h) || []).join(' ');
     e.title = title;
     const tipNodes = tipsAt.get(h) || [];
     const sig = `${b.height}|${tipNodes.map((n) => n.name).join(',')}`;
