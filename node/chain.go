@@ -67,6 +67,7 @@ func (n *Node) changeChain(change func(e *consensus.Engine) (*consensus.Result, 
 		tip = n.engine.Tip()
 	}
 	halted := n.engine.Halted()
+	n.reportChange(res, err) // telemetry.go
 	n.mu.Unlock()
 	if halted != nil {
 		n.abort(halted)
@@ -118,6 +119,7 @@ func (n *Node) acceptTx(tx *chain.Transaction, from origin) ([]*mempool.Entry, e
 		accepted[i] = e.Tx
 	}
 	n.recordAccepted(accepted, from) // mempoolfile.go: on disk before anyone hears of it
+	n.reportAccepted(entries)        // telemetry.go
 	for i, e := range entries {
 		if i == 0 && from == fromPeer {
 			continue // gossip relays it

@@ -33,8 +33,11 @@ type Config struct {
 	// RPCAddr is HOST:PORT for JSON-RPC; default 127.0.0.1:0 (a free port,
 	// written to DataDir/rpc.url). "-" disables the RPC server.
 	RPCAddr string
-	// RPCAllowRemote permits a non-loopback RPCAddr (cookie auth is always on).
+	// RPCAllowRemote permits a non-loopback RPCAddr (cookie auth is always
+	// on) and MetricsAddr.
 	RPCAllowRemote bool
+	// MetricsAddr is HOST:PORT for Prometheus metrics at /metrics; "" for none.
+	MetricsAddr string
 	// Peers are bootstrap peer multiaddrs (/p2p/<id> included).
 	Peers []string
 	MDNS  bool
@@ -86,6 +89,7 @@ type Node struct {
 	miner *miner.Miner
 	payTo chain.Address
 	rpc   *rpcserver.Server
+	tele  telemetry // telemetry.go: events and metrics
 
 	stopRequested chan struct{}
 	stopOnce      sync.Once
@@ -121,6 +125,7 @@ func New(cfg Config) (n *Node, err error) {
 		sigs:          sigverify.NewPool(0),
 		sigCache:      sigverify.NewCache(0),
 	}
+	n.tele = newTelemetry(n)
 	if cfg.MinerAddress != "" {
 		if n.payTo, err = chain.DecodeAddress(cfg.MinerAddress, cfg.Params.AddressPrefix); err != nil {
 			return nil, fmt.Errorf("node: --miner-address: %w", err)
@@ -157,6 +162,8 @@ func New(cfg Config) (n *Node, err error) {
 		MDNS:           cfg.MDNS,
 		Logger:         cfg.Logger,
 		StatusInterval: cfg.StatusInterval,
+		PeerChanged:    n.reportPeer,
+		Metrics:        n.tele.metrics.Registerer(),
 	})
 	if err != nil {
 		return nil, err
@@ -165,6 +172,10 @@ func New(cfg Config) (n *Node, err error) {
 		if n.rpc, err = startRPC(n); err != nil {
 			return nil, err
 		}
+		n.rpc.Handle("GET /events", n.tele.hub) // Server-Sent Events, telemetry.go
+	}
+	if err := n.tele.serve(); err != nil {
+		return nil, err
 	}
 	n.startMempoolUpkeep()
 	if cfg.Mine {
@@ -222,6 +233,7 @@ func (n *Node) RequestStop() {
 func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
 		var errs []error
+		n.tele.close()
 		if n.rpc != nil {
 			errs = append(errs, n.rpc.Close())
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
@@ -89,6 +90,11 @@ type Config struct {
 	BanDuration time.Duration
 	// Now is the clock for bans and backoff; default time.Now.
 	Now func() time.Time
+	// Metrics, when set, receives libp2p's own Prometheus metrics.
+	Metrics prometheus.Registerer
+	// PeerChanged, when set, hears of every peer that connects or leaves;
+	// it must not block.
+	PeerChanged func(PeerEvent)
 }
 
 // Host is a node's libp2p presence: gossip, sync and peer management.
@@ -152,7 +158,7 @@ func New(cfg Config) (*Host, error) {
 		libp2p.Transport(tcp.NewTCPTransport),
 		libp2p.ConnectionGater(g),
 		libp2p.DisableRelay(),
-		libp2p.DisableMetrics(),
+		metricsOption(cfg.Metrics),
 		libp2p.Ping(false),
 	)
 	if err != nil {

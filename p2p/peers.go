@@ -66,6 +66,7 @@ func (s *peerSet) changed(e event.EvtPeerConnectednessChanged) {
 			log.Info("peer_joined", "peer", e.Peer, "addr", s.host.remoteAddr(e.Peer))
 			s.host.dialer.connected(e.Peer)
 			s.host.sync.trigger(e.Peer)
+			s.host.reportPeer(e.Peer, true)
 		}
 	case network.NotConnected:
 		s.mu.Lock()
@@ -76,6 +77,7 @@ func (s *peerSet) changed(e event.EvtPeerConnectednessChanged) {
 		if known {
 			log.Info("peer_left", "peer", e.Peer)
 			s.host.dialer.disconnected(e.Peer)
+			s.host.reportPeer(e.Peer, false)
 		}
 	}
 }

@@ -34,6 +34,9 @@ type devnetNode struct {
 	Name    string `json:"name"`
 	P2PPort int    `json:"p2p_port"`
 	RPCPort int    `json:"rpc_port"`
+	// MetricsPort serves the node's Prometheus metrics (added to the
+	// devnet.json of older devnets when resumed).
+	MetricsPort int `json:"metrics_port,omitempty"`
 }
 
 // Devnet files in DIR.
@@ -74,6 +77,7 @@ func runDevnet(args []string, stdout, stderr io.Writer) int {
 	dir := fs.String("dir", "./devnet", "devnet directory (created, or resumed when it exists)")
 	miners := fs.Int("miners", 1, "how many of the nodes mine")
 	threads := fs.Int("mine-threads", 1, "mining goroutines per mining node")
+	explorerPage := addDevnetExplorerFlag(fs) // the web page: devnet_explorer.go
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -82,19 +86,32 @@ func runDevnet(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	d := &devnet{dir: *dir, stdout: stdout, stderr: stderr, threads: *threads}
+	// Closing the terminal (SIGHUP) stops the devnet as Ctrl-C does; a
+	// devnet killed outright takes its nodes along (devnet_cleanup.go).
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(signals)
+	if err := os.MkdirAll(d.dir, 0o755); err != nil {
+		fmt.Fprintf(stderr, "node devnet: %v\n", err)
+		return 1
+	}
+	unlock, err := lockDevnet(d.dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "node devnet: %v\n", err)
+		return 1
+	}
+	defer unlock()
 	if err := d.prepare(*nodes); err != nil {
 		fmt.Fprintf(stderr, "node devnet: %v\n", err)
 		return 1
 	}
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(signals)
 	if err := d.start(*miners); err != nil {
 		fmt.Fprintf(stderr, "node devnet: %v\n", err)
 		d.stop()
 		return 1
 	}
 	d.printTable()
+	defer explorerPage.start(d)()
 	d.watch(signals)
 	d.stop()
 	return 0
@@ -142,6 +159,13 @@ func (d *devnet) prepare(nodes int) error {
 			return err
 		}
 		d.state.Nodes = append(d.state.Nodes, devnetNode{Name: fmt.Sprintf("node%d", len(d.state.Nodes)+1), P2PPort: p2pPort, RPCPort: rpcPort})
+	}
+	for i := range d.state.Nodes {
+		if d.state.Nodes[i].MetricsPort == 0 {
+			if d.state.Nodes[i].MetricsPort, err = freePort(); err != nil {
+				return err
+			}
+		}
 	}
 	d.state.Nodes = d.state.Nodes[:max(nodes, 1)]
 	out, _ := json.MarshalIndent(d.state, "", "  ")
@@ -203,9 +227,13 @@ func (d *devnet) start(miners int) error {
 		if err := os.MkdirAll(datadir, 0o700); err != nil {
 			return err
 		}
+		if err := d.stopLeftover(nd.Name, datadir); err != nil {
+			return err
+		}
 		args := []string{"run", "--datadir", datadir, "--genesis", d.path("genesis.json"),
 			"--listen", fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", nd.P2PPort),
-			"--rpc", fmt.Sprintf("127.0.0.1:%d", nd.RPCPort), "--mdns=false"}
+			"--rpc", fmt.Sprintf("127.0.0.1:%d", nd.RPCPort), "--mdns=false",
+			"--metrics", fmt.Sprintf("127.0.0.1:%d", nd.MetricsPort)}
 		for _, a := range d.addrs {
 			args = append(args, "--peer", a)
 		}
@@ -219,7 +247,8 @@ func (d *devnet) start(miners int) error {
 		os.Remove(filepath.Join(datadir, rpcclient.URLFile))
 		cmd := exec.Command(self, args...)
 		cmd.Stdout, cmd.Stderr = logFile, logFile
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Ctrl-C reaches the devnet, which stops the nodes
+		cmd.SysProcAttr = childProcAttr() // Ctrl-C reaches the devnet, which stops the nodes; its death stops them too
+		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", parentPIDEnv, os.Getpid()))
 		if err := cmd.Start(); err != nil {
 			logFile.Close()
 			return err
@@ -234,7 +263,11 @@ func (d *devnet) start(miners int) error {
 		d.exited = append(d.exited, done)
 		client, addr, err := waitRPC(datadir, done)
 		if err != nil {
-			return fmt.Errorf("%s: %w (see %s)", nd.Name, err, filepath.Join(datadir, "node.log"))
+			logPath := filepath.Join(datadir, "node.log")
+			if why := startFailure(logPath); why != "" {
+				return fmt.Errorf("%s: %w: %s (see %s)", nd.Name, err, why, logPath)
+			}
+			return fmt.Errorf("%s: %w (see %s)", nd.Name, err, logPath)
 		}
 		d.clients = append(d.clients, client)
 		d.addrs = append(d.addrs, addr)
@@ -264,6 +297,7 @@ func (d *devnet) printTable() {
 		fmt.Fprintf(tw, "%s\thttp://127.0.0.1:%d/\t%s\t%s\n", nd.Name, nd.RPCPort, d.addrs[i], d.path(nd.Name))
 	}
 	tw.Flush()
+	d.printMetrics()
 	w := d.path(devnetWallet)
 	friend := d.path(devnetFriend)
 	node1 := d.path(d.state.Nodes[0].Name)

@@ -3,6 +3,7 @@
 //
 //	node run --datadir DIR [--genesis FILE] [--listen MULTIADDR] [--rpc HOST:PORT] [--peer MULTIADDR]...
 //	         [--mdns=BOOL] [--mine] [--miner-address ADDR] [--mine-threads N] [--log-level LEVEL]
+//	         [--metrics HOST:PORT] [--rpc-allow-remote]
 //	node rpc [--datadir DIR | --rpc-url URL --rpc-cookie FILE] METHOD [PARAMS...]
 //	node devnet [--nodes 3] [--dir ./devnet] [--miners 1]
 package main
@@ -16,6 +17,7 @@ import (
 const usage = `usage:
   node run --datadir DIR [--genesis FILE] [--listen MULTIADDR] [--rpc HOST:PORT] [--peer MULTIADDR]...
            [--mdns=BOOL] [--mine] [--miner-address ADDR] [--mine-threads N] [--log-level LEVEL]
+           [--metrics HOST:PORT] [--rpc-allow-remote]
   node rpc [--datadir DIR | --rpc-url URL --rpc-cookie FILE] METHOD [PARAMS...]
   node devnet [--nodes 3] [--dir ./devnet] [--miners 1]
 `

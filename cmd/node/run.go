@@ -35,7 +35,8 @@ func runNode(args []string, stderr io.Writer) int {
 	var listen, peers stringList
 	fs.Var(&listen, "listen", "libp2p listen multiaddr (repeatable; default /ip4/127.0.0.1/tcp/0)")
 	rpcAddr := fs.String("rpc", "127.0.0.1:0", "JSON-RPC HOST:PORT (port 0: a free port, written to DATADIR/rpc.url)")
-	rpcRemote := fs.Bool("rpc-allow-remote", false, "allow a non-loopback --rpc address (cookie auth stays on)")
+	rpcRemote := fs.Bool("rpc-allow-remote", false, "allow a non-loopback --rpc or --metrics address (cookie auth stays on for RPC)")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics at http://HOST:PORT/metrics (loopback unless --rpc-allow-remote)")
 	fs.Var(&peers, "peer", "bootstrap peer multiaddr ending in /p2p/<id> (repeatable)")
 	mdns := fs.Bool("mdns", true, "discover peers on the local network")
 	mine := fs.Bool("mine", false, "mine blocks")
@@ -66,10 +67,11 @@ func runNode(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "node run: %v\n", err)
 		return 1
 	}
-	// Signals are caught from here on: one arriving while the node starts
-	// stops it cleanly once started, rather than killing it mid-start.
+	// Signals are caught before the store opens: one that arrives while the
+	// node starts stops it cleanly once started, rather than killing it with
+	// its store open. SIGHUP (the terminal closed) stops it too.
 	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(signals)
 	n, err := node.New(node.Config{
 		DataDir:        *datadir,
@@ -77,6 +79,7 @@ func runNode(args []string, stderr io.Writer) int {
 		Listen:         listen,
 		RPCAddr:        *rpcAddr,
 		RPCAllowRemote: *rpcRemote,
+		MetricsAddr:    *metricsAddr,
 		Peers:          peers,
 		MDNS:           *mdns,
 		Mine:           *mine,
@@ -99,11 +102,15 @@ func runNode(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "node run: %v\n", err)
 		return 1
 	}
+	stopWatch := make(chan struct{})
+	defer close(stopWatch)
 	select {
 	case sig := <-signals:
 		log.Info("shutdown", "signal", sig.String())
 	case <-n.Done():
 		log.Info("shutdown", "reason", "stop requested")
+	case <-watchParent(stopWatch): // parent.go: a devnet node outlives no devnet
+		log.Info("shutdown", "reason", "parent exited")
 	}
 	cerr := n.Close()
 	if err := n.Err(); err != nil {

@@ -45,9 +45,12 @@ Commands:
         list the wallet's addresses: index, address, "change" for change
   balance
         confirmed, unconfirmed and immature coins per address and in total
-  send --to ADDR --amount COINS [--fee-rate UNITS_PER_BYTE]   (or: send ADDR COINS)
+  send --to ADDR --amount COINS [--fee-rate UNITS_PER_BYTE] [--wait N]   (or: send ADDR COINS)
         pay COINS (up to 8 decimals) to ADDR at the fee rate (default 2
-        units/byte), change to a new address; print the txid as the last line
+        units/byte), change to a new address; print the txid as the last line;
+        with --wait N, return once the payment has N confirmations, with a
+        progress line on stderr at each change (the node's event stream, or
+        polling when it has none)
   history
         the wallet's transactions, oldest first, pending last, with the net
         amount for the wallet
@@ -83,7 +86,7 @@ type options struct {
 	walletFile, datadir, rpcURL, rpcCookie, passphraseFile string
 	prefix                                                 string
 	noEncrypt                                              bool
-	to, amount, feeRate                                    string
+	to, amount, feeRate, wait                              string
 	help                                                   bool
 }
 
@@ -95,7 +98,7 @@ var (
 		"newaddress": nil,
 		"addresses":  nil,
 		"balance":    nil,
-		"send":       {"to", "amount", "fee-rate"},
+		"send":       {"to", "amount", "fee-rate", "wait"},
 		"history":    nil,
 		"help":       nil,
 	}
@@ -117,6 +120,7 @@ func parseArgs(args []string) (*options, string, []string, error) {
 	fs.StringVar(&o.to, "to", "", "")
 	fs.StringVar(&o.amount, "amount", "", "")
 	fs.StringVar(&o.feeRate, "fee-rate", "", "")
+	fs.StringVar(&o.wait, "wait", "", "")
 	fs.BoolVar(&o.help, "help", false, "")
 	fs.BoolVar(&o.help, "h", false, "")
 
@@ -534,6 +538,10 @@ func (a *app) send(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	wait, err := parseWait(o.wait)
+	if err != nil {
+		return err
+	}
 	w, err := a.open()
 	if err != nil {
 		return err
@@ -560,7 +568,10 @@ func (a *app) send(ctx context.Context) error {
 	}
 	fmt.Fprintln(a.stdout, msg)
 	fmt.Fprintln(a.stdout, res.TxID)
-	return nil
+	if wait == 0 {
+		return nil
+	}
+	return a.waitConfirmations(ctx, client, res.TxID.String(), wait)
 }
 
 // connectOpened connects to the node and syncs w (CheckChain and the
