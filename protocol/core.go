@@ -229,6 +229,16 @@ func (c *Core) chainMoved(res *consensus.Result) {
 	}
 	c.pool.BlocksChanged(res.Disconnected, res.Connected, c.engine, c.now)
 	tip := c.engine.Tip()
+	// Blocks connected one after another in one step (a sync batch) are
+	// one move of the tip: the miner needs one new template, not 64.
+	if n := len(c.outbox); n > 0 && len(res.Disconnected) == 0 {
+		if last, ok := c.outbox[n-1].(TipChanged); ok {
+			last.Hash, last.Height = tip.Hash, tip.Height
+			last.Connected = append(last.Connected[:len(last.Connected):len(last.Connected)], res.Connected...)
+			c.outbox[n-1] = last
+			return
+		}
+	}
 	c.emit(TipChanged{Hash: tip.Hash, Height: tip.Height, Connected: res.Connected, Disconnected: res.Disconnected})
 }
 

@@ -115,7 +115,12 @@ func (c *Core) connected(ev PeerConnected) {
 		return
 	}
 	c.peers[ev.Peer] = &peer{id: ev.Peer, inbound: ev.Inbound, addr: ev.Addr}
-	c.record(ev.Peer).lastSeen = c.now
+	r := c.record(ev.Peer)
+	r.lastSeen = c.now
+	if !r.bannedUntil.IsZero() {
+		// A ban served wipes the slate, as Bitcoin Core's did.
+		r.score, r.bannedUntil = 0, time.Time{}
+	}
 	c.log.Info("peer_joined", "peer", ev.Peer, "addr", ev.Addr)
 	c.askStatus(ev.Peer)
 }
