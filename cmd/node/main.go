@@ -5,6 +5,7 @@
 //	         [--mdns=BOOL] [--mine] [--miner-address ADDR] [--mine-threads N] [--log-level LEVEL]
 //	node rpc [--datadir DIR | --rpc-url URL --rpc-cookie FILE] METHOD [PARAMS...]
 //	node devnet [--nodes 3] [--dir ./devnet] [--miners 1]
+//	node lab run --config FILE --out DIR [--seed N]
 package main
 
 import (
@@ -19,6 +20,7 @@ const usage = `usage:
   node rpc [--datadir DIR | --rpc-url URL --rpc-cookie FILE] METHOD [PARAMS...]
   node devnet [--nodes 3] [--dir ./devnet] [--miners 1]
   node bench [--quick] [--json FILE] [--svg FILE] [--btcd PATH] (node bench --help for more)
+  node lab run --config FILE --out DIR [--seed N] (node lab help for more)
 `
 
 func main() {
@@ -41,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runDevnet(rest, stdout, stderr)
 	case "bench":
 		return runBench(rest, stdout, stderr)
+	case "lab":
+		return runLab(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

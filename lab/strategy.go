@@ -1,0 +1,151 @@
+package lab
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/protocol"
+)
+
+// strategy is a miner's policy: what its node does with a block its miner
+// found, and how it reacts to blocks it hears from peers. The node mines on
+// its engine's tip in every strategy; a strategy only decides when blocks
+// are published. New strategies (stubborn mining, ...) register here.
+type strategy interface {
+	// found: the node's miner found b on the node's tip.
+	found(l *Lab, n *simNode, b *chain.Block) error
+	// heard: a message from a peer brought these blocks (the core has
+	// handled it already).
+	heard(l *Lab, n *simNode, blocks []*chain.Block)
+	// stop: mining ended.
+	stop(l *Lab, n *simNode)
+}
+
+var strategies = map[string]func() strategy{
+	StrategyHonest:  func() strategy { return honest{} },
+	StrategySelfish: func() strategy { return &selfish{} },
+}
+
+func strategyNames() string {
+	var names []string
+	for k := range strategies {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+// honest publishes every block at once: the node's own mining path.
+type honest struct{}
+
+func (honest) found(l *Lab, n *simNode, b *chain.Block) error { return l.submitLocal(n, b) }
+func (honest) heard(*Lab, *simNode, []*chain.Block)           {}
+func (honest) stop(*Lab, *simNode)                            {}
+
+// selfish is Eyal and Sirer's SM1 (2014, Algorithm 1). The pool's blocks go
+// to its own engine at once (it mines on them) but reach the network only
+// when the algorithm publishes them. The pool mines on its engine's tip:
+// its own blocks were seen first there and win ties, and the engine's fork
+// choice moves to the public chain when that gets ahead, as SM1 adopts it.
+// The public height is the highest block the pool heard from peers or
+// published; it reacts when it hears a block, latency included.
+type selfish struct {
+	withheld   []*chain.Block // found, not yet published, oldest first
+	privHeight uint32         // the tip of the pool's branch
+	pubHeight  uint32         // the public chain's tip as the pool knows it
+	race       bool           // a published branch ties the public one
+}
+
+func (s *selfish) found(l *Lab, n *simNode, b *chain.Block) error {
+	delta := int(s.privHeight) - int(s.pubHeight)
+	// The block joins the pool's chain without being gossiped: the path of
+	// a change made outside the protocol, which still tells the mempool.
+	res, err := n.core.ChangeChain(wall(l.now), func(e *consensus.Engine) (*consensus.Result, error) {
+		return e.ProcessBlock(b, wall(l.now))
+	})
+	l.apply(n)
+	if err != nil || res.Status != consensus.StatusMainChain {
+		return fmt.Errorf("lab: selfish node %d could not build on its own block %s: %v (%v)", n.idx, b.Hash(), err, res.Status)
+	}
+	l.heldHash(b.Hash(), n.idx)
+	s.withheld = append(s.withheld, b)
+	s.privHeight = n.engine.Height()
+	if delta == 0 && s.race {
+		// Ahead by one after a tie: publish all, the honest miners switch.
+		s.publishAll(l, n)
+		s.race = false
+	}
+	return nil
+}
+
+func (s *selfish) heard(l *Lab, n *simNode, blocks []*chain.Block) {
+	for _, b := range blocks {
+		info, ok := n.engine.BlockInfo(b.Hash())
+		if !ok || !info.HaveData || info.Height <= s.pubHeight {
+			continue
+		}
+		// The others found blocks: react once per height gained.
+		for s.pubHeight < info.Height {
+			delta := int(s.privHeight) - int(s.pubHeight)
+			s.pubHeight++
+			s.onPublicBlock(l, n, delta)
+		}
+	}
+}
+
+// onPublicBlock is SM1's reaction to a public block, given the private
+// lead before it.
+func (s *selfish) onPublicBlock(l *Lab, n *simNode, delta int) {
+	switch {
+	case delta <= 0:
+		// Adopt the public chain (the engine already follows it): what was
+		// withheld is abandoned.
+		s.withheld = nil
+		s.race = false
+		s.privHeight = s.pubHeight
+	case delta == 1:
+		// Publish the last block: a tie race; gamma is the share of honest
+		// hash power that hears it first.
+		s.publishAll(l, n)
+		s.race = true
+	case delta == 2:
+		// Publish everything: longer by one, the pool wins.
+		s.publishAll(l, n)
+		s.race = false
+	default:
+		// Publish the first unpublished block, the one at the public height.
+		s.publishUpTo(l, n, s.pubHeight)
+	}
+}
+
+func (s *selfish) publishAll(l *Lab, n *simNode) {
+	for _, b := range s.withheld {
+		l.release(n, b)
+	}
+	s.withheld = nil
+	s.pubHeight = max(s.pubHeight, s.privHeight)
+}
+
+// publishUpTo publishes the withheld blocks up to height h.
+func (s *selfish) publishUpTo(l *Lab, n *simNode, h uint32) {
+	for len(s.withheld) > 0 && s.withheld[0].Transactions[0].CoinbaseHeight() <= h {
+		l.release(n, s.withheld[0])
+		s.withheld = s.withheld[1:]
+	}
+}
+
+// stop publishes what is still withheld: a private block kept after mining
+// ends can only be lost.
+func (s *selfish) stop(l *Lab, n *simNode) {
+	s.publishAll(l, n)
+}
+
+// release publishes a withheld block: the driver gossips it exactly as it
+// carries out the core's Publish of a block of local origin.
+func (l *Lab) release(n *simNode, b *chain.Block) {
+	l.trace.published(l.now, n.idx, b.Hash())
+	l.publish(n, protocol.NewBlock{Block: b}, -1)
+}
