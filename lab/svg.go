@@ -165,7 +165,7 @@ type Plot struct {
 // WriteSVG draws the plot.
 func (pl *Plot) WriteSVG(w io.Writer) error {
 	const (
-		W, H               = 640, 420
+		W, H                = 640, 420
 		ml, mr, mt, mbottom = 70, 20, 40, 50
 	)
 	xs := make([]float64, 0, len(pl.Points))
