@@ -109,12 +109,14 @@ type (
 		Msg  Message
 	}
 	// RequestFailed: the driver could not get an answer to a request the
-	// core sent (the stream broke, or the answer did not decode, which is
-	// the peer's fault when Malformed).
+	// core sent: the stream broke, the answer did not decode (Malformed:
+	// the peer's fault), or the transport's own deadline passed (Timeout:
+	// judged as a stall, as when the core's deadline passes first).
 	RequestFailed struct {
 		Peer      PeerID
 		ID        RequestID
 		Malformed bool
+		Timeout   bool
 		Reason    string
 	}
 	// Misbehaved: the driver caught a peer abusing the transport (an

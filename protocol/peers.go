@@ -197,6 +197,10 @@ func (c *Core) requestFailed(ev RequestFailed) {
 	if req == nil || req.peer != ev.Peer {
 		return
 	}
+	if ev.Timeout {
+		c.stalled(req)
+		return
+	}
 	if ev.Malformed {
 		c.penalise(ev.Peer, PointsBadResponse, "malformed answer: "+ev.Reason)
 	}
