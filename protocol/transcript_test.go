@@ -521,4 +521,3 @@ func (w *world) state() string {
 	lines = append(lines, "stored "+collapse(stored))
 	return strings.Join(lines, "\n")
 }
-
