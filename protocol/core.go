@@ -76,7 +76,12 @@ type Config struct {
 	// Logger gets one line per decision about a peer; nil discards.
 	Logger *slog.Logger
 
-	StatusInterval time.Duration // default DefaultStatusInterval
+	// StatusInterval is how often every peer is asked for its status
+	// (default DefaultStatusInterval); a peer is always asked when it
+	// connects.
+	StatusInterval time.Duration
+	// ReportArrivals emits BlockArrived for every block from a peer.
+	ReportArrivals bool
 	BanScore       int           // default DefaultBanScore
 	BanDuration    time.Duration // default DefaultBanDuration
 	// MaxPeerRecords bounds the table of scores, bans and stalls kept by
@@ -229,6 +234,7 @@ func (c *Core) chainMoved(res *consensus.Result) {
 	}
 	c.pool.BlocksChanged(res.Disconnected, res.Connected, c.engine, c.now)
 	tip := c.engine.Tip()
+	previous := c.tipBefore(res)
 	// Blocks connected one after another in one step (a sync batch) are
 	// one move of the tip: the miner needs one new template, not 64.
 	if n := len(c.outbox); n > 0 && len(res.Disconnected) == 0 {
@@ -239,7 +245,58 @@ func (c *Core) chainMoved(res *consensus.Result) {
 			return
 		}
 	}
-	c.emit(TipChanged{Hash: tip.Hash, Height: tip.Height, Connected: res.Connected, Disconnected: res.Disconnected})
+	c.emit(TipChanged{Previous: previous, Hash: tip.Hash, Height: tip.Height, Connected: res.Connected, Disconnected: res.Disconnected})
+}
+
+// tipBefore is the tip before a change: the first block disconnected, or
+// the parent of the first connected.
+func (c *Core) tipBefore(res *consensus.Result) chain.Hash {
+	if len(res.Disconnected) > 0 {
+		return res.Disconnected[0].Hash()
+	}
+	return res.Connected[0].Header.PrevBlock
+}
+
+// AcceptBlock gives a block of local origin to the engine without
+// publishing it: a withholding miner's (selfish mining) private block.
+// Announce publishes it later.
+func (c *Core) AcceptBlock(now time.Time, b *chain.Block) (*consensus.Result, error) {
+	c.now = now
+	return c.processBlock(b)
+}
+
+// Announce publishes a block the node holds (one AcceptBlock withheld).
+func (c *Core) Announce(b *chain.Block) {
+	c.emit(Publish{Msg: NewBlock{Block: b}})
+}
+
+// Rebroadcast publishes a transaction still in the mempool again (a
+// wallet's rebroadcast); it reports whether the pool holds it.
+func (c *Core) Rebroadcast(txid chain.Hash) bool {
+	e, ok := c.pool.Get(txid)
+	if ok {
+		c.emit(Publish{Msg: NewTx{Tx: e.Tx}})
+	}
+	return ok
+}
+
+// NextDeadline is the earliest time the core has something to do without
+// an event: a request's deadline or the next status poll. A driver that
+// does not tick periodically (a simulation) wakes the core with a Tick
+// then; false means nothing is pending.
+func (c *Core) NextDeadline() (time.Time, bool) {
+	var next time.Time
+	for _, r := range c.pending {
+		if next.IsZero() || r.deadline.Before(next) {
+			next = r.deadline
+		}
+	}
+	if len(c.peers) > 0 {
+		if poll := c.lastPoll.Add(c.cfg.StatusInterval); next.IsZero() || poll.Before(next) {
+			next = poll
+		}
+	}
+	return next, !next.IsZero()
 }
 
 // status describes the active tip.

@@ -48,26 +48,38 @@ func (c *Core) onStatus(from PeerID, m Status) {
 	c.peers[from].status = &m
 }
 
-// onNewBlock judges a gossiped block: relayed when the engine accepts it,
+// onNewBlock judges a gossiped block, and reports its arrival when asked.
+func (c *Core) onNewBlock(from PeerID, b *chain.Block) {
+	status := c.judgeBlock(from, b)
+	c.arrived(from, b, status)
+}
+
+func (c *Core) arrived(from PeerID, b *chain.Block, status consensus.Status) {
+	if c.cfg.ReportArrivals {
+		c.emit(BlockArrived{From: from, Hash: b.Hash(), Status: status})
+	}
+}
+
+// judgeBlock judges a gossiped block: relayed when the engine accepts it,
 // dropped when it brings less work than the tip (penalised when far
 // below), its sender penalised when it breaks a rule, and its ancestry
-// asked of its sender when its parent is unknown.
-func (c *Core) onNewBlock(from PeerID, b *chain.Block) {
+// asked of its sender when its parent is unknown. It returns where the
+// block went (zero: nowhere).
+func (c *Core) judgeBlock(from PeerID, b *chain.Block) consensus.Status {
 	hash := b.Hash()
 	if c.engine.HaveBlock(hash) {
-		return
+		return consensus.StatusDuplicate
 	}
 	if err := consensus.CheckProofOfWork(&b.Header, c.cfg.Params.PowLimit); err != nil {
 		c.penalise(from, PointsInvalidBlock, fmt.Sprintf("gossiped block %s: %v", hash, err))
-		return
+		return 0
 	}
 	parent, ok := c.engine.BlockInfo(b.Header.PrevBlock)
 	if !ok {
-		c.onOrphan(from, b)
-		return
+		return c.onOrphan(from, b)
 	}
 	if parent.Invalid {
-		return // a descendant of a block found or made invalid: not its sender's fault
+		return 0 // a descendant of a block found or made invalid: not its sender's fault
 	}
 	work := new(big.Int).Add(parent.ChainWork, consensus.CalcWork(b.Header.Bits))
 	tip := c.engine.Tip()
@@ -77,32 +89,41 @@ func (c *Core) onNewBlock(from PeerID, b *chain.Block) {
 			c.penalise(from, PointsStaleBlock, fmt.Sprintf("gossiped block %s lies more than %d blocks of work below the tip", hash, StaleDepth))
 		}
 		c.log.Debug("block_below_tip_dropped", "peer", from, "hash", hash)
-		return
+		return 0
 	}
 	res, err := c.processBlock(b)
 	switch {
 	case blameable(err):
 		c.log.Info("peer_block_rejected", "peer", from, "hash", hash, "err", err)
 		c.penalise(from, PointsInvalidBlock, fmt.Sprintf("gossiped block %s: %v", hash, err))
+		return 0
 	case err != nil:
 		c.log.Info("block_not_taken", "peer", from, "hash", hash, "err", err)
+		return 0
 	case res.Status == consensus.StatusMainChain || res.Status == consensus.StatusSideChain:
 		c.emit(Publish{Msg: NewBlock{Block: b}, From: from})
 	}
+	return res.Status
 }
 
 // onOrphan keeps a small orphan in the engine's bounded orphan pool and
 // asks its sender for the headers that lead to it (then its parent).
-func (c *Core) onOrphan(from PeerID, b *chain.Block) {
+func (c *Core) onOrphan(from PeerID, b *chain.Block) consensus.Status {
+	var status consensus.Status
 	if b.SerializeSize() <= MaxOrphanBlockBytes {
-		if _, err := c.processBlock(b); blameable(err) {
+		res, err := c.processBlock(b)
+		if blameable(err) {
 			c.penalise(from, PointsInvalidBlock, fmt.Sprintf("gossiped block %s: %v", b.Hash(), err))
-			return
+			return 0
+		}
+		if err == nil {
+			status = res.Status
 		}
 	}
 	if c.sync == nil && !c.coolingDown(from) {
 		c.startSync(from, nil)
 	}
+	return status
 }
 
 // blameable reports whether err is a verdict on the block itself: a

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus"
 	"github.com/devchain/devchain/mempool"
 )
 
@@ -176,12 +177,23 @@ type (
 		Reason string
 	}
 	// TipChanged: the active chain moved; the miner needs a new template.
-	// Connected and Disconnected are as in consensus.Result.
+	// Connected and Disconnected are as in consensus.Result; Previous is
+	// the tip before.
 	TipChanged struct {
+		Previous     chain.Hash
 		Hash         chain.Hash
 		Height       uint32
 		Connected    []*chain.Block
 		Disconnected []*chain.Block
+	}
+	// BlockArrived reports a block a peer sent (gossip or sync), with
+	// what the engine made of it (Status is zero when the block was
+	// dropped or rejected). Emitted only with Config.ReportArrivals: a
+	// simulated miner's strategy reacts to it.
+	BlockArrived struct {
+		From   PeerID
+		Hash   chain.Hash
+		Status consensus.Status
 	}
 	// TxsAccepted: transactions joined the mempool (the first one from
 	// From, the rest orphans it unlocked), before they are published.
@@ -197,4 +209,5 @@ func (Disconnect) isAction()  {}
 func (Ban) isAction()         {}
 func (Penalised) isAction()   {}
 func (TipChanged) isAction()  {}
+func (BlockArrived) isAction() {}
 func (TxsAccepted) isAction() {}

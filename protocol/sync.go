@@ -313,6 +313,11 @@ func (c *Core) connectBatches() {
 		b := s.batches[s.next]
 		for _, blk := range b.blocks {
 			res, err := c.processBlock(blk)
+			if err == nil {
+				c.arrived(b.peer, blk, res.Status)
+			} else {
+				c.arrived(b.peer, blk, 0)
+			}
 			if err == nil && res.Status != consensus.StatusOrphan {
 				continue
 			}
