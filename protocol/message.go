@@ -203,11 +203,11 @@ type (
 	}
 )
 
-func (Send) isAction()        {}
-func (Publish) isAction()     {}
-func (Disconnect) isAction()  {}
-func (Ban) isAction()         {}
-func (Penalised) isAction()   {}
-func (TipChanged) isAction()  {}
+func (Send) isAction()         {}
+func (Publish) isAction()      {}
+func (Disconnect) isAction()   {}
+func (Ban) isAction()          {}
+func (Penalised) isAction()    {}
+func (TipChanged) isAction()   {}
 func (BlockArrived) isAction() {}
-func (TxsAccepted) isAction() {}
+func (TxsAccepted) isAction()  {}
