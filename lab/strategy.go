@@ -57,6 +57,21 @@ type selfish struct {
 	privHeight uint32         // the tip of the pool's branch
 	pubHeight  uint32         // the public chain's tip as the pool knows it
 	race       bool           // a published branch ties the public one
+	seen       map[chain.Hash]uint32
+}
+
+// heightOf is the height of a block heard from a peer: from the engine, or
+// from the parent's height the pool heard before; false when the parent is
+// unknown (the core fetches it, and the pool hears it then).
+func (s *selfish) heightOf(n *simNode, b *chain.Block) (uint32, bool) {
+	if s.seen == nil {
+		s.seen = map[chain.Hash]uint32{}
+	}
+	if info, ok := n.engine.BlockInfo(b.Header.PrevBlock); ok {
+		return info.Height + 1, true
+	}
+	h, ok := s.seen[b.Header.PrevBlock]
+	return h + 1, ok
 }
 
 func (s *selfish) found(l *Lab, n *simNode, b *chain.Block) error {
@@ -83,12 +98,19 @@ func (s *selfish) found(l *Lab, n *simNode, b *chain.Block) error {
 
 func (s *selfish) heard(l *Lab, n *simNode, blocks []*chain.Block) {
 	for _, b := range blocks {
-		info, ok := n.engine.BlockInfo(b.Hash())
-		if !ok || !info.HaveData || info.Height <= s.pubHeight {
+		// While the pool is ahead its core drops public blocks with less
+		// work than its tip, so the pool keeps the heights of the blocks
+		// it heard itself (as a pool's block watcher does).
+		height, ok := s.heightOf(n, b)
+		if !ok {
+			continue
+		}
+		s.seen[b.Hash()] = height
+		if height <= s.pubHeight {
 			continue
 		}
 		// The others found blocks: react once per height gained.
-		for s.pubHeight < info.Height {
+		for s.pubHeight < height {
 			delta := int(s.privHeight) - int(s.pubHeight)
 			s.pubHeight++
 			s.onPublicBlock(l, n, delta)
