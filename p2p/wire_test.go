@@ -7,7 +7,6 @@ import (
 	"io"
 	"testing"
 	"testing/iotest"
-
 )
 
 func TestFrameLimit(t *testing.T) {
