@@ -45,7 +45,8 @@ func (c *Core) onStatus(from PeerID, m Status) {
 	if m.Work == nil {
 		m.Work = new(big.Int)
 	}
-	c.peers[from].status = &m
+	ps := c.peers[from]
+	ps.status, ps.waitStatus = &m, false
 }
 
 // onNewBlock judges a gossiped block, and reports its arrival when asked.

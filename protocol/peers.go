@@ -16,8 +16,11 @@ type peer struct {
 	status  *Status // its last answer, nil before the first
 	// useless is a tip whose chain could not be taken from this peer: it
 	// is not synced from again until its tip changes.
-	useless  *Status
-	askedFor RequestID // its outstanding GetStatus, 0 when none
+	useless *Status
+	// waitStatus: a sync from it broke off (a stream, not a verdict); it
+	// is tried again once it has answered a status.
+	waitStatus bool
+	askedFor   RequestID // its outstanding GetStatus, 0 when none
 }
 
 // record is what the core remembers of a peer id whether or not it is
@@ -218,7 +221,7 @@ func (c *Core) forgetRequest(req *request) {
 	}
 	switch req.kind {
 	case reqHeaders:
-		c.endSync("headers request failed")
+		c.endSync("headers request failed", false)
 	case reqBlocks:
 		c.batchFailed(req.batch)
 	}
@@ -232,7 +235,7 @@ func (c *Core) dropRequests(p PeerID) {
 		}
 	}
 	if c.sync != nil && c.sync.peer == p {
-		c.endSync("sync peer left")
+		c.endSync("sync peer left", false)
 	}
 }
 

@@ -47,7 +47,7 @@ func (c *Core) maybeStartSync() {
 	for _, id := range c.peerIDs() {
 		ps := c.peers[id]
 		st := ps.status
-		if st == nil || st.Work.Cmp(tipWork) <= 0 || c.engine.HaveBlock(st.Tip) || c.coolingDown(id) ||
+		if st == nil || ps.waitStatus || st.Work.Cmp(tipWork) <= 0 || c.engine.HaveBlock(st.Tip) || c.coolingDown(id) ||
 			(ps.useless != nil && ps.useless.Tip == st.Tip) {
 			continue
 		}
@@ -92,9 +92,10 @@ func (c *Core) requestHeaders() {
 }
 
 // endSync ends the sync; its outstanding requests are forgotten, so late
-// answers are ignored. A peer whose sync failed is not synced from again
-// until its tip changes.
-func (c *Core) endSync(reason string) {
+// answers are ignored. A peer whose chain could not be taken (useless: a
+// verdict, not a broken stream) is not synced from again until its tip
+// changes.
+func (c *Core) endSync(reason string, useless bool) {
 	s := c.sync
 	if s == nil {
 		return
@@ -107,12 +108,12 @@ func (c *Core) endSync(reason string) {
 		}
 	}
 	c.log.Debug("sync_ended", "peer", s.peer, "reason", reason)
-	if reason != syncDone {
+	if useless {
 		c.markUseless(s.peer)
+	} else if ps := c.peers[s.peer]; ps != nil && reason != "done" {
+		ps.waitStatus = true // a broken stream: retried after its next status, not at once
 	}
 }
-
-const syncDone = "done"
 
 func (c *Core) markUseless(p PeerID) {
 	if ps := c.peers[p]; ps != nil && ps.status != nil {
@@ -142,7 +143,7 @@ func (c *Core) onHeaders(from PeerID, m Headers) {
 			if s.claim != nil {
 				c.penalise(from, PointsFalseClaim, "claims more work but sends no headers")
 			}
-			c.endSync("no headers")
+			c.endSync("no headers", true)
 			return
 		}
 		c.judgeHeaders(true)
@@ -196,11 +197,11 @@ func (c *Core) judgeHeaders(ended bool) {
 	if s.claim != nil && s.work.Cmp(s.claim) < 0 && (ended || s.work.Cmp(tipWork) <= 0) {
 		c.penalise(s.peer, PointsFalseClaim, fmt.Sprintf("claimed work %s, its %d headers carry %s",
 			s.claim, len(s.headers), s.work))
-		c.endSync("false claim")
+		c.endSync("false claim", true)
 		return
 	}
 	if s.work.Cmp(tipWork) <= 0 {
-		c.endSync("headers bring no more work than the tip")
+		c.endSync("headers bring no more work than the tip", true)
 		return
 	}
 	var want []chain.Hash
@@ -211,7 +212,7 @@ func (c *Core) judgeHeaders(ended bool) {
 	}
 	s.headers = nil // the hashes are all the block phase needs
 	if len(want) == 0 {
-		c.endSync("every block is known")
+		c.endSync("every block is known", true)
 		return
 	}
 	for start := 0; start < len(want); start += BlocksPerBatch {
@@ -295,7 +296,7 @@ func (c *Core) onBlocks(from PeerID, m Blocks) {
 		if from == s.peer {
 			c.penalise(from, PointsUndelivered, fmt.Sprintf("announced blocks it does not deliver (%d of %d)",
 				len(m.Blocks), len(asked)))
-			c.endSync("blocks undelivered")
+			c.endSync("blocks undelivered", true)
 			return
 		}
 		c.requestBatch(b, s.peer) // the rest from the sync peer
@@ -325,14 +326,14 @@ func (c *Core) connectBatches() {
 				c.log.Info("peer_block_rejected", "peer", b.peer, "hash", blk.Hash(), "err", err)
 				c.penalise(b.peer, PointsInvalidBlock, fmt.Sprintf("synced block %s: %v", blk.Hash(), err))
 			}
-			c.endSync("a block was not taken")
+			c.endSync("a block was not taken", true)
 			return
 		}
 		b.blocks = nil
 		s.next++
 	}
 	if s.next == len(s.batches) {
-		c.endSync(syncDone)
+		c.endSync("done", false)
 		c.askStatus(s.peer) // it may have more
 		return
 	}
@@ -348,7 +349,7 @@ func (c *Core) batchFailed(b *batch) {
 	}
 	b.req = 0
 	if b.peer == s.peer {
-		c.endSync("sync peer failed to deliver")
+		c.endSync("sync peer failed to deliver", false)
 		return
 	}
 	c.requestBatch(b, s.peer)
@@ -359,7 +360,7 @@ func (c *Core) batchFailed(b *batch) {
 func (c *Core) badResponse(from PeerID, reason string) {
 	c.penalise(from, PointsBadResponse, reason)
 	if s := c.sync; s != nil && s.peer == from {
-		c.endSync("bad response")
+		c.endSync("bad response", true)
 	} else if s != nil {
 		for _, b := range s.batches {
 			if b.peer == from && !b.done && b.req == 0 {

@@ -121,6 +121,38 @@ func (w *world) run(t *testing.T, d *datadriven.TestData) string {
 		w.core.Step(w.now, protocol.Tick{})
 	case "state":
 		return w.state()
+	case "withhold":
+		for _, name := range w.names1(d) {
+			res, err := w.core.AcceptBlock(w.now, w.h.Block(name))
+			if err != nil {
+				out = append(out, fmt.Sprintf("%s rejected: %v", name, err))
+			} else {
+				out = append(out, fmt.Sprintf("%s %s, withheld", name, res.Status))
+			}
+		}
+	case "announce":
+		for _, name := range w.names1(d) {
+			w.core.Announce(w.h.Block(name))
+		}
+	case "rebroadcast":
+		for _, name := range w.names1(d) {
+			if !w.core.Rebroadcast(w.h.Tx(name).TxID()) {
+				out = append(out, name+" is not in the mempool")
+			}
+		}
+	case "invalidate":
+		hash := w.h.Block(d.CmdArgs[0].Key).Hash()
+		if _, err := w.core.ChangeChain(w.now, func(e *consensus.Engine) (*consensus.Result, error) {
+			return e.InvalidateBlock(hash)
+		}); err != nil {
+			out = append(out, "invalidate: "+err.Error())
+		}
+	case "deadline":
+		next, ok := w.core.NextDeadline()
+		if !ok {
+			return "nothing pending"
+		}
+		return fmt.Sprintf("wake at +%s", next.Sub(w.start))
 	default:
 		t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)
 	}
@@ -275,7 +307,21 @@ func (w *world) ask(t *testing.T, d *datadriven.TestData) {
 func (w *world) answer(t *testing.T, d *datadriven.TestData) string {
 	p := w.peer(d)
 	kind := d.CmdArgs[1].Key
+	var first chain.Hash // for=NAME picks the get-blocks starting at NAME
+	if d.HasArg("for") {
+		var name string
+		d.ScanArgs(t, "for", &name)
+		first = w.h.Block(name).Hash()
+	}
 	i := slices.IndexFunc(w.asked[p], func(m protocol.Message) bool { return m.Kind() == "get-"+kind })
+	if !first.IsZero() { // the latest such request: earlier ones may belong to a sync that ended
+		i = -1
+		for j, m := range w.asked[p] {
+			if gb, ok := m.(protocol.GetBlocks); ok && gb.Hashes[0] == first {
+				i = j
+			}
+		}
+	}
 	if i < 0 {
 		return fmt.Sprintf("%s was not asked for %s", p, kind)
 	}
