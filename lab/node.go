@@ -121,6 +121,9 @@ func (l *Lab) apply(n *simNode) {
 				l.q.push(event{t: l.now + d.Microseconds(), kind: evWake, node: int32(n.idx)})
 			}
 		case protocol.Publish:
+			if nb, ok := a.Msg.(protocol.NewBlock); ok && a.From != "" && n.strategy != nil && !n.strategy.relays(nb.Block) {
+				continue // the miner's policy keeps a competitor's block to itself
+			}
 			l.publish(n, a.Msg, peerIndex(a.From))
 		case protocol.Disconnect:
 			if peer := peerIndex(a.Peer); peer >= 0 {

@@ -22,6 +22,9 @@ type strategy interface {
 	heard(l *Lab, n *simNode, blocks []*chain.Block)
 	// stop: mining ended.
 	stop(l *Lab, n *simNode)
+	// relays reports whether the node relays a block a peer sent it
+	// (the core accepted it and asked to relay it).
+	relays(b *chain.Block) bool
 }
 
 var strategies = map[string]func() strategy{
@@ -44,6 +47,7 @@ type honest struct{}
 func (honest) found(l *Lab, n *simNode, b *chain.Block) error { return l.submitLocal(n, b) }
 func (honest) heard(*Lab, *simNode, []*chain.Block)           {}
 func (honest) stop(*Lab, *simNode)                            {}
+func (honest) relays(*chain.Block) bool                       { return true }
 
 // selfish is Eyal and Sirer's SM1 (2014, Algorithm 1). The pool's blocks go
 // to its own engine at once (it mines on them) but reach the network only
@@ -158,6 +162,11 @@ func (s *selfish) publishUpTo(l *Lab, n *simNode, h uint32) {
 		s.withheld = s.withheld[1:]
 	}
 }
+
+// relays: a pool does not help competing blocks along (relaying the
+// honest block that starts a tie race ahead of its own would hand the race
+// to the honest branch); its own blocks it publishes itself.
+func (s *selfish) relays(*chain.Block) bool { return false }
 
 // stop publishes what is still withheld: a private block kept after mining
 // ends can only be lost.
