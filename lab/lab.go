@@ -83,6 +83,8 @@ type Lab struct {
 	// pendingNetwork the partition and churn events still to come.
 	inFlight       int
 	pendingNetwork int
+	// mainSet marks the final main chain's blocks (after the run).
+	mainSet []bool
 }
 
 // blockRec is the lab's record of a mined block (not node state: the

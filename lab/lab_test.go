@@ -114,8 +114,8 @@ func TestTopologies(t *testing.T) {
 // summary and trace whatever GOMAXPROCS; another seed gives another run.
 func TestSameSeedSameBytes(t *testing.T) {
 	js := `{"nodes": 12, "topology": {"kind": "random-regular", "degree": 4},
-		"latency_ms": {"dist": "lognormal", "median": 2000, "sigma": 0.5}, "bandwidth_mbps": 1,
-		"block_interval_s": 60, "stop": {"blocks": 60}, "tx_per_s": 0.2,
+		"latency_ms": {"dist": "lognormal", "median": 200, "sigma": 0.5}, "bandwidth_mbps": 1,
+		"block_interval_s": 60, "stop": {"blocks": 40}, "tx_per_s": 0.05,
 		"miners": [{"node": 0, "share": 0.35, "strategy": "selfish"}, {"node": 3, "share": 0.35}, {"node": 7, "share": 0.3}],
 		"partitions": [{"at_s": 600, "heal_s": 1200, "groups": [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]]}],
 		"churn": [{"at_s": 300, "node": 5, "action": "leave"}, {"at_s": 1500, "node": 5, "action": "join"}, {"at_s": 900, "node": 11, "action": "join"}]}`
@@ -144,7 +144,7 @@ func TestSameSeedSameBytes(t *testing.T) {
 	if err := json.Unmarshal(s1, &s); err != nil {
 		t.Fatal(err)
 	}
-	if !s.Converged || s.BlocksMined != 60 || s.Txs.Lost != 0 {
+	if !s.Converged || s.BlocksMined != 40 || s.Txs.Lost != 0 {
 		t.Fatalf("summary: %s", s1)
 	}
 	for _, ev := range []string{`"event":"mined"`, `"event":"tip"`, `"event":"partition"`, `"event":"heal"`, `"event":"join"`, `"event":"leave"`, `"event":"sent"`, `"event":"received"`, `"event":"published"`} {

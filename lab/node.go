@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -54,12 +55,22 @@ func newSimNode(l *Lab, i int, sigCache *sigverify.Cache) (*simNode, error) {
 		return nil, fmt.Errorf("lab: node %d: %w", i, err)
 	}
 	pool := mempool.New(mempool.Config{Params: l.params, SigCache: sigCache})
+	banScore := 0 // the node's default
+	for _, m := range l.cfg.Miners {
+		if m.Node == i && m.Strategy == StrategySelfish {
+			// A pool far ahead hears honest blocks many blocks of work
+			// below its private tip, which an honest node counts against
+			// the sender; the attacker's node keeps listening instead.
+			banScore = math.MaxInt32
+		}
+	}
 	core, err := protocol.New(protocol.Config{
 		Params:         l.params,
 		Engine:         eng,
 		Pool:           pool,
 		Rand:           l.rng(streamNodes, uint64(i)),
 		StatusInterval: labStatusInterval,
+		BanScore:       banScore,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("lab: node %d: %w", i, err)

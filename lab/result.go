@@ -88,6 +88,7 @@ func (l *Lab) result() (*Result, error) {
 	}
 	s.Txs = l.txSummary(main)
 	s.Messages = MessageSummary{Sent: l.stats.sent, Delivered: l.stats.delivered, Dropped: l.stats.dropped, Bytes: l.stats.bytes}
+	l.mainSet = main
 	return &Result{Summary: s, lab: l, main: main}, nil
 }
 
@@ -257,4 +258,19 @@ func RunToDir(cfg *Config, dir string, opt Options) (*Result, error) {
 		return nil, fmt.Errorf("lab: tree: %w", err)
 	}
 	return res, nil
+}
+
+// confirmedOffMain reports whether a stale block holds the transaction.
+func (l *Lab) confirmedOffMain(txid chain.Hash) bool {
+	for _, b := range l.blocks {
+		if b.miner < 0 {
+			continue
+		}
+		for _, tx := range b.block.Transactions[1:] {
+			if tx.TxID() == txid && !l.mainSet[l.byHash[b.hash]] {
+				return true
+			}
+		}
+	}
+	return false
 }
