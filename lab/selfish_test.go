@@ -69,7 +69,7 @@ func TestSelfishRevenue(t *testing.T) {
 			got := res.Summary.Miners[0].RevenueShare
 			want := SelfishRevenue(p.a, p.g)
 			se := math.Max(batchSE(res, 0, 20), binomialSE(want, float64(res.Summary.MainChainBlocks)))
-			bias := math.Abs(SelfishRevenue(p.a, p.g)-SelfishRevenue(p.a, p.g*float64(honest-1)/float64(honest)))
+			bias := math.Abs(SelfishRevenue(p.a, p.g) - SelfishRevenue(p.a, p.g*float64(honest-1)/float64(honest)))
 			tol := zTolerance*se + bias
 			t.Logf("a=%.3f g=%.1f: revenue %.4f, Eyal-Sirer %.4f, tolerance %.4f (SE %.4f, %d main-chain blocks)",
 				p.a, p.g, got, want, tol, se, res.Summary.MainChainBlocks)
