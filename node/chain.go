@@ -43,6 +43,13 @@ func (n *Node) Peers() []protocol.PeerInfo {
 	return n.core.Peers()
 }
 
+// Busy implements p2p.Protocol.
+func (n *Node) Busy() bool {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.core.Busy()
+}
+
 // carryOut does what the core decided that concerns the node itself and
 // returns the actions for the network, in order.
 func (n *Node) carryOut(acts []protocol.Action) []protocol.Action {

@@ -145,6 +145,7 @@ func (n *Host) validate(from peer.ID, m protocol.Message) pubsub.ValidationResul
 		rest = append(rest, a)
 	}
 	n.execute(rest)
+	n.drain()
 	return verdict
 }
 

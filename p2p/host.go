@@ -37,6 +37,10 @@ type Protocol interface {
 	Step(ev protocol.Event) []protocol.Action
 	// Peers describes the connected peers as the core knows them.
 	Peers() []protocol.PeerInfo
+	// Busy reports that the core has work left from a step (downloaded
+	// blocks it has not handed to the engine yet): the driver steps it
+	// again with a Tick.
+	Busy() bool
 }
 
 // Config configures a Host.

@@ -54,6 +54,15 @@ func (n *Host) step(ev protocol.Event) {
 		return
 	}
 	n.execute(n.cfg.Protocol.Step(ev))
+	n.drain()
+}
+
+// drain steps the core while it is busy, one step at a time so that
+// others get the node's lock in between.
+func (n *Host) drain() {
+	for n.ctx.Err() == nil && n.cfg.Protocol.Busy() {
+		n.execute(n.cfg.Protocol.Step(protocol.Tick{}))
+	}
 }
 
 // Execute carries out actions the core decided outside a step of this
@@ -240,9 +249,10 @@ func (n *Host) serveSync(s network.Stream) {
 	n.execute(rest)
 	if answer == nil || n.writeAnswer(s, m, answer) != nil {
 		s.Reset()
-		return
+	} else {
+		s.Close()
 	}
-	s.Close()
+	n.drain()
 }
 
 func answerID(m protocol.Message) protocol.RequestID {

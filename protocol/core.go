@@ -47,6 +47,12 @@ const (
 	// shallower one is just dropped (honest peers a block or two behind
 	// send those in races).
 	StaleDepth = 6
+
+	// StepTxBudget bounds the transactions of synced blocks one step hands
+	// to the engine (at least one block per step): the node's lock is
+	// held for one step, and its RPC and its peers' requests wait that
+	// long at most.
+	StepTxBudget = 2000
 )
 
 // Misbehaviour points. BanScore is 100 by default: 100 points is "no honest
@@ -106,6 +112,8 @@ type Core struct {
 	sync    *syncSession
 	// lastPoll is when every peer was last asked for its status.
 	lastPoll time.Time
+	// budget is what is left of the step's StepTxBudget.
+	budget int
 }
 
 // New returns a core on an opened engine and mempool.
@@ -146,6 +154,7 @@ func New(cfg Config) (*Core, error) {
 // Step feeds one event to the core at time now.
 func (c *Core) Step(now time.Time, ev Event) {
 	c.now = now
+	c.budget = StepTxBudget
 	switch ev := ev.(type) {
 	case PeerConnected:
 		c.connected(ev)
@@ -162,6 +171,9 @@ func (c *Core) Step(now time.Time, ev Event) {
 	case Tick:
 	}
 	c.tick()
+	if c.Busy() && c.budget > 0 {
+		c.connectBatches()
+	}
 	c.maybeStartSync()
 }
 
@@ -285,6 +297,9 @@ func (c *Core) Rebroadcast(txid chain.Hash) bool {
 // does not tick periodically (a simulation) wakes the core with a Tick
 // then; false means nothing is pending.
 func (c *Core) NextDeadline() (time.Time, bool) {
+	if c.Busy() {
+		return c.now, true
+	}
 	var next time.Time
 	for _, r := range c.pending {
 		if next.IsZero() || r.deadline.Before(next) {

@@ -30,9 +30,11 @@ type syncSession struct {
 type batch struct {
 	hashes []chain.Hash
 	blocks []*chain.Block // received so far, in order
-	peer   PeerID
-	req    RequestID // outstanding GetBlocks, 0 when none
-	done   bool
+	// processed counts the blocks handed to the engine once all arrived.
+	processed int
+	peer      PeerID
+	req       RequestID // outstanding GetBlocks, 0 when none
+	done      bool
 }
 
 // maybeStartSync starts a sync with the peer that announced the most work
@@ -239,18 +241,14 @@ func (c *Core) sources(primary PeerID) []PeerID {
 	return out
 }
 
-// scheduleBatches keeps MaxBatchesInFlight batches requested ahead of the
-// engine, batch i from source i mod len(sources).
+// scheduleBatches keeps the MaxBatchesInFlight batches after the last one
+// handed to the engine requested or received, batch i from source i mod
+// len(sources): what a sync holds in memory is that window of batches.
 func (c *Core) scheduleBatches() {
 	s := c.sync
-	inFlight := 0
-	for i := s.next; i < len(s.batches) && inFlight < MaxBatchesInFlight; i++ {
+	for i := s.next; i < len(s.batches) && i < s.next+MaxBatchesInFlight; i++ {
 		b := s.batches[i]
-		if b.done {
-			continue
-		}
-		inFlight++
-		if b.req != 0 {
+		if b.done || b.req != 0 {
 			continue
 		}
 		p := s.sources[i%len(s.sources)]
@@ -307,12 +305,20 @@ func (c *Core) onBlocks(from PeerID, m Blocks) {
 }
 
 // connectBatches hands the completed batches at the front to the engine in
-// chain order.
+// chain order, within the step's budget of transactions: a driver holding
+// a lock around Step lets others in between steps, and steps again while
+// the core is Busy.
 func (c *Core) connectBatches() {
 	s := c.sync
 	for s.next < len(s.batches) && s.batches[s.next].done {
 		b := s.batches[s.next]
-		for _, blk := range b.blocks {
+		for b.processed < len(b.blocks) {
+			if c.budget <= 0 {
+				return // the rest at the next step: Busy
+			}
+			blk := b.blocks[b.processed]
+			b.processed++
+			c.budget -= len(blk.Transactions)
 			res, err := c.processBlock(blk)
 			if err == nil {
 				c.arrived(b.peer, blk, res.Status)
@@ -338,6 +344,13 @@ func (c *Core) connectBatches() {
 		return
 	}
 	c.scheduleBatches()
+}
+
+// Busy reports whether downloaded blocks wait for the engine: the driver
+// steps the core again (a Tick) at once, after letting others at the lock.
+func (c *Core) Busy() bool {
+	s := c.sync
+	return s != nil && s.next < len(s.batches) && s.batches[s.next].done
 }
 
 // batchFailed: a batch's request got no answer. The sync peer's failure
