@@ -197,14 +197,30 @@ func (c *Core) send(to PeerID, m Message) { c.emit(Send{To: to, Msg: m}) }
 func (c *Core) Engine() *consensus.Engine { return c.engine }
 
 // SubmitBlock takes a block of local origin (mined here, or given by RPC) at
-// time now: it is published when the engine stored it.
+// time now. It is published when it ended on the active chain, or on a
+// branch with as much work (a competing tip): the same rule by which peers
+// take gossiped blocks, so a side block submitted by hand is stored here
+// and costs this node nothing with its peers.
 func (c *Core) SubmitBlock(now time.Time, b *chain.Block) (*consensus.Result, error) {
 	c.now = now
 	res, err := c.processBlock(b)
-	if err == nil && (res.Status == consensus.StatusMainChain || res.Status == consensus.StatusSideChain) {
+	if err == nil && c.competes(res) {
 		c.emit(Publish{Msg: NewBlock{Block: b}})
 	}
 	return res, err
+}
+
+// competes reports whether a block the engine took has at least the
+// tip's work.
+func (c *Core) competes(res *consensus.Result) bool {
+	switch res.Status {
+	case consensus.StatusMainChain:
+		return true
+	case consensus.StatusSideChain:
+		info, ok := c.engine.BlockInfo(res.Hash)
+		return ok && info.ChainWork.Cmp(c.engine.Tip().ChainWork) >= 0
+	}
+	return false
 }
 
 // SubmitTx admits a transaction of local origin to the mempool at time now;
