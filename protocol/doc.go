@@ -12,7 +12,9 @@
 // The core owns the consensus engine and the mempool and calls them
 // synchronously: a Core and its engine are used by one goroutine at a time
 // (the node holds a mutex; the fork laboratory runs each simulated node on
-// its own event queue). Two drivers exist: package p2p carries the messages
+// its own event queue). One step hands the engine at most StepTxBudget
+// synced transactions; while Busy, the driver steps it again (a driver
+// that does not tick asks NextDeadline when to wake it). Two drivers exist: package p2p carries the messages
 // over libp2p (GossipSub topics for NewBlock and NewTx, one stream per
 // request for the rest, the wire format of wire.go), and package lab carries
 // them over a simulated network in virtual time.
