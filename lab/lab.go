@@ -266,6 +266,9 @@ func (l *Lab) handle(e event) error {
 		return l.mine(e)
 	case evWake:
 		n := l.nodes[e.node]
+		if n.wakeAt == e.t {
+			n.wakeAt = 0
+		}
 		if n.online {
 			l.step(n, tickEvent)
 		}

@@ -37,6 +37,8 @@ type simNode struct {
 	strategy strategy // nil when the node does not mine
 	tip      chain.Hash
 	tipH     uint32
+	// wakeAt is the time of the earliest wake scheduled (0: none).
+	wakeAt int64
 }
 
 // tickEvent wakes a core at a deadline.
@@ -119,7 +121,14 @@ func (l *Lab) step(n *simNode, ev protocol.Event) {
 
 // apply carries out the actions n's core decided, in order.
 func (l *Lab) apply(n *simNode) {
-	for _, a := range n.core.Ready() {
+	for n.core.HasReady() {
+		l.applyActions(n, n.core.Ready())
+	}
+	l.scheduleWake(n)
+}
+
+func (l *Lab) applyActions(n *simNode, actions []protocol.Action) {
+	for _, a := range actions {
 		switch a := a.(type) {
 		case protocol.Send:
 			peer := peerIndex(a.To)
@@ -127,10 +136,6 @@ func (l *Lab) apply(n *simNode) {
 				continue
 			}
 			l.send(n, peer, a.Msg, messageSize(a.Msg))
-			if d := requestTimeout(a.Msg); d > 0 {
-				// The core judges deadlines when it steps: wake it then.
-				l.q.push(event{t: l.now + d.Microseconds(), kind: evWake, node: int32(n.idx)})
-			}
 		case protocol.Publish:
 			if nb, ok := a.Msg.(protocol.NewBlock); ok && a.From != "" && n.strategy != nil && !n.strategy.relays(nb.Block) {
 				continue // the miner's policy keeps a competitor's block to itself
@@ -155,6 +160,22 @@ func (l *Lab) apply(n *simNode) {
 	}
 }
 
+// scheduleWake wakes the core at its next deadline (a request's, a status
+// poll's, or at once while downloaded blocks wait for the engine), keeping
+// at most one wake per node ahead of the others.
+func (l *Lab) scheduleWake(n *simNode) {
+	d, ok := n.core.NextDeadline()
+	if !ok {
+		return
+	}
+	t := max(l.now, d.Sub(wall(0)).Microseconds())
+	if n.wakeAt != 0 && n.wakeAt <= t {
+		return
+	}
+	n.wakeAt = t
+	l.q.push(event{t: t, kind: evWake, node: int32(n.idx)})
+}
+
 // publish gossips a message to every connected neighbour but the one it
 // came from (-1: of local origin).
 func (l *Lab) publish(n *simNode, m protocol.Message, from int) {
@@ -164,18 +185,6 @@ func (l *Lab) publish(n *simNode, m protocol.Message, from int) {
 			l.send(n, peer, m, size)
 		}
 	}
-}
-
-func requestTimeout(m protocol.Message) time.Duration {
-	switch m.(type) {
-	case protocol.GetStatus:
-		return protocol.StatusTimeout
-	case protocol.GetHeaders:
-		return protocol.HeadersTimeout
-	case protocol.GetBlocks:
-		return protocol.BlocksTimeout
-	}
-	return 0
 }
 
 // tipChanged records a node's new tip, and a reorg when blocks left its

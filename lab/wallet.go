@@ -7,7 +7,6 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 
 	"github.com/devchain/devchain/chain"
-	"github.com/devchain/devchain/protocol"
 )
 
 // walletState sends the config's transactions: a Poisson stream of tx_per_s
@@ -154,8 +153,8 @@ func (w *walletState) reorged(l *Lab, n *simNode, disconnected []*chain.Block) {
 	for _, b := range disconnected {
 		for _, tx := range b.Transactions[1:] {
 			txid := tx.TxID()
-			if k, ok := w.owner[txid]; ok && w.sent[k].node == n.idx && n.pool.Has(txid) {
-				l.publish(n, protocol.NewTx{Tx: tx}, -1)
+			if k, ok := w.owner[txid]; ok && w.sent[k].node == n.idx {
+				n.core.Rebroadcast(txid)
 			}
 		}
 	}
