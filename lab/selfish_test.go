@@ -51,12 +51,12 @@ func selfishConfig(a, gamma float64, honest, blocks int) *Config {
 // finite network: the finder of an honest block mines on it, so the
 // network's gamma is at most (h-1)/h with h honest miners, and
 // |R(a, gamma) - R(a, gamma (h-1)/h)| is added. Each point has its own seed.
-// CI runs 3,000 blocks per point; LAB_LONG=1 runs 60,000 blocks with 20
+// CI runs 2,000 blocks per point (in parallel); LAB_LONG=1 runs 60,000 blocks with 20
 // honest miners and also demands the 0.01.
 func TestSelfishRevenue(t *testing.T) {
 	type point struct{ a, g float64 }
 	points := []point{{0.1, 0}, {1.0 / 3, 0.5}, {0.45, 1}, {0.4, 0}}
-	honest, blocks := 10, 3000
+	honest, blocks := 10, 2000
 	if long() {
 		points = nil
 		for _, g := range []float64{0, 0.5, 1} {
@@ -68,6 +68,7 @@ func TestSelfishRevenue(t *testing.T) {
 	}
 	for _, p := range points {
 		t.Run(fmt.Sprintf("a=%.3f,g=%.1f", p.a, p.g), func(t *testing.T) {
+			t.Parallel() // each run is its own single-threaded Lab
 			c := selfishConfig(p.a, p.g, honest, blocks)
 			seed := int64(1000*p.a) + int64(10*p.g)
 			c.Seed = &seed
@@ -90,18 +91,28 @@ func TestSelfishRevenue(t *testing.T) {
 }
 
 // TestSelfishThreshold: below (1-g)/(3-2g) the pool earns less than its
-// share, above it more. CI checks a clear case on each side (a = 0.2 at
+// share, above it more. CI checks a clear case on each side (a = 0.15 at
 // gamma 0, threshold 1/3; a = 0.4 at gamma 1, threshold 0); LAB_LONG=1
 // checks a = 0.25 and 0.40 around the gamma-0 threshold, and 0.2 and 0.3
 // around the gamma-0.5 threshold (1/4), with 30,000 blocks. Each side is
 // checked at z=4 standard errors (revenueSE).
 func TestSelfishThreshold(t *testing.T) {
 	type point struct{ a, g float64 }
-	points, blocks := []point{{0.2, 0}, {0.4, 1}}, 3000
+	points, blocks := []point{{0.15, 0}, {0.4, 1}}, 2000
 	if long() {
 		points, blocks = []point{{0.25, 0}, {0.4, 0}, {0.2, 0.5}, {0.3, 0.5}}, 30000
 	}
 	for _, p := range points {
+		t.Run(fmt.Sprintf("a=%.2f,g=%.1f", p.a, p.g), func(t *testing.T) {
+			t.Parallel()
+			thresholdPoint(t, p.a, p.g, blocks)
+		})
+	}
+}
+
+func thresholdPoint(t *testing.T, a, g float64, blocks int) {
+	p := struct{ a, g float64 }{a, g}
+	{
 		c := selfishConfig(p.a, p.g, 10, blocks)
 		seed := int64(7 + 1000*p.a + 10*p.g)
 		c.Seed = &seed
