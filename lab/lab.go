@@ -76,6 +76,8 @@ type Lab struct {
 
 	blocks []*blockRec
 	byHash map[chain.Hash]int32
+	// blockIDs caches the hash of each block value carried (shared work).
+	blockIDs map[*chain.Block]chain.Hash
 
 	trace *tracer
 	stats runStats
@@ -110,6 +112,8 @@ type runStats struct {
 	delivered uint64
 	dropped   uint64
 	bytes     uint64
+	// duplicates are gossip messages the seen cache kept from the core.
+	duplicates uint64
 }
 
 // New builds a run from a checked config.
@@ -118,11 +122,12 @@ func New(cfg *Config, opt Options) (*Lab, error) {
 		return nil, err
 	}
 	l := &Lab{
-		cfg:    cfg,
-		opt:    opt,
-		seed:   cfg.SeedValue(),
-		byHash: map[chain.Hash]int32{},
-		trace:  newTracer(opt.Trace),
+		cfg:      cfg,
+		opt:      opt,
+		seed:     cfg.SeedValue(),
+		byHash:   map[chain.Hash]int32{},
+		blockIDs: map[*chain.Block]chain.Hash{},
+		trace:    newTracer(opt.Trace),
 	}
 	l.stats.depthHist = map[int]int{}
 	if l.opt.ProgressEvents == 0 {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/protocol"
 )
 
@@ -245,7 +246,65 @@ func (l *Lab) deliver(e event) error {
 	if l.opt.TraceMessages {
 		l.trace.message(l.now, "received", from.idx, to.idx, m.Kind(), messageSize(m), messageHash(m))
 	}
+	if id, gossip := l.gossipID(m); gossip {
+		// GossipSub's seen cache: the p2p driver hands a gossiped block or
+		// transaction to the core once, from the first peer that sent it.
+		if !to.seen.add(id, l.now) {
+			l.stats.duplicates++
+			return nil
+		}
+	}
 	l.step(to, protocol.Received{From: from.name, Msg: m})
 	l.afterReceive(to, m)
 	return nil
+}
+
+// gossipID is a gossip message's id (GossipSub's content-hash message id:
+// one block or transaction is one message whoever relays it). A block's is
+// computed once for all nodes: the hash of an immutable block is shared
+// work, as a signature cache is.
+func (l *Lab) gossipID(m protocol.Message) (chain.Hash, bool) {
+	switch m := m.(type) {
+	case protocol.NewBlock:
+		if h, ok := l.blockIDs[m.Block]; ok {
+			return h, true
+		}
+		h := m.Block.Hash()
+		l.blockIDs[m.Block] = h
+		return h, true
+	case protocol.NewTx:
+		h := m.Tx.TxID()
+		h[0] ^= 1 // a txid and a block hash never share an id
+		return h, true
+	}
+	return chain.Hash{}, false
+}
+
+// seenCache remembers the gossip message ids a node received for
+// seenTTL, as GossipSub's seen cache does (its default TTL is 2 minutes).
+type seenCache struct {
+	at     map[chain.Hash]int64
+	pruned int64
+}
+
+const seenTTL = 120_000_000
+
+// add records id at time now and reports whether it was new.
+func (c *seenCache) add(id chain.Hash, now int64) bool {
+	if c.at == nil {
+		c.at = map[chain.Hash]int64{}
+	}
+	if t, ok := c.at[id]; ok && now-t < seenTTL {
+		return false
+	}
+	c.at[id] = now
+	if now-c.pruned > seenTTL {
+		c.pruned = now
+		for k, t := range c.at {
+			if now-t >= seenTTL {
+				delete(c.at, k)
+			}
+		}
+	}
+	return true
 }

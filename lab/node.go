@@ -39,6 +39,8 @@ type simNode struct {
 	tipH     uint32
 	// wakeAt is the time of the earliest wake scheduled (0: none).
 	wakeAt int64
+	// seen is the driver's gossip seen cache.
+	seen seenCache
 }
 
 // tickEvent wakes a core at a deadline.

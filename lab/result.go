@@ -87,7 +87,7 @@ func (l *Lab) result() (*Result, error) {
 		s.Reorgs.DepthHistogram[histogramKey(d)] = c
 	}
 	s.Txs = l.txSummary(main)
-	s.Messages = MessageSummary{Sent: l.stats.sent, Delivered: l.stats.delivered, Dropped: l.stats.dropped, Bytes: l.stats.bytes}
+	s.Messages = MessageSummary{Sent: l.stats.sent, Delivered: l.stats.delivered, Dropped: l.stats.dropped, Bytes: l.stats.bytes, Duplicates: l.stats.duplicates}
 	l.mainSet = main
 	return &Result{Summary: s, lab: l, main: main}, nil
 }

@@ -69,6 +69,9 @@ type MessageSummary struct {
 	Delivered uint64 `json:"delivered"`
 	Dropped   uint64 `json:"dropped"`
 	Bytes     uint64 `json:"bytes"`
+	// Duplicates are gossip messages a node had already received (its
+	// driver's seen cache kept them from the core, as GossipSub's does).
+	Duplicates uint64 `json:"duplicates"`
 }
 
 func histogramKey(depth int) string { return strconv.Itoa(depth) }
