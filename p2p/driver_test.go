@@ -34,7 +34,7 @@ func (c *scriptedCore) Step(ev protocol.Event) []protocol.Action {
 }
 
 func (c *scriptedCore) Peers() []protocol.PeerInfo { return nil }
-func (c *scriptedCore) Busy() bool                  { return false }
+func (c *scriptedCore) Busy() bool                 { return false }
 
 func (c *scriptedCore) find(match func(protocol.Event) bool) (protocol.Event, bool) {
 	c.mu.Lock()
