@@ -114,6 +114,12 @@ type Core struct {
 	lastPoll time.Time
 	// budget is what is left of the step's StepTxBudget.
 	budget int
+	// earliest is no later than the earliest deadline of the pending
+	// requests: ticks before it need not look at them.
+	earliest time.Time
+	// syncCheck: something that can start a sync changed (a status
+	// arrived, a sync ended) since maybeStartSync last looked.
+	syncCheck bool
 }
 
 // New returns a core on an opened engine and mempool.
@@ -174,7 +180,9 @@ func (c *Core) Step(now time.Time, ev Event) {
 	if c.Busy() && c.budget > 0 {
 		c.connectBatches()
 	}
-	c.maybeStartSync()
+	if c.syncCheck {
+		c.maybeStartSync()
+	}
 }
 
 // Ready returns the actions decided since the last call, in order, and
@@ -245,6 +253,7 @@ func (c *Core) ChangeChain(now time.Time, change func(e *consensus.Engine) (*con
 	c.now = now
 	res, err := change(c.engine)
 	c.chainMoved(res)
+	c.syncCheck = true // the tip may have lost work: a peer may now have more
 	return res, err
 }
 
@@ -317,10 +326,8 @@ func (c *Core) NextDeadline() (time.Time, bool) {
 		return c.now, true
 	}
 	var next time.Time
-	for _, r := range c.pending {
-		if next.IsZero() || r.deadline.Before(next) {
-			next = r.deadline
-		}
+	if len(c.pending) > 0 {
+		next = c.earliest // never later than the earliest deadline; perhaps earlier
 	}
 	if len(c.peers) > 0 {
 		if poll := c.lastPoll.Add(c.cfg.StatusInterval); next.IsZero() || poll.Before(next) {
@@ -338,10 +345,19 @@ func (c *Core) status(id RequestID) Status {
 
 // tick polls statuses and enforces deadlines.
 func (c *Core) tick() {
-	for _, id := range sortedKeys(c.pending) {
-		r := c.pending[id]
-		if r != nil && !c.now.Before(r.deadline) {
-			c.stalled(r)
+	if len(c.pending) > 0 && !c.now.Before(c.earliest) {
+		// Some deadline may have passed: look, and note the next one.
+		c.earliest = time.Time{}
+		for _, id := range sortedKeys(c.pending) {
+			r := c.pending[id]
+			if r == nil {
+				continue
+			}
+			if !c.now.Before(r.deadline) {
+				c.stalled(r)
+			} else if c.earliest.IsZero() || r.deadline.Before(c.earliest) {
+				c.earliest = r.deadline
+			}
 		}
 	}
 	if c.now.Sub(c.lastPoll) >= c.cfg.StatusInterval {

@@ -47,6 +47,7 @@ func (c *Core) onStatus(from PeerID, m Status) {
 	}
 	ps := c.peers[from]
 	ps.status, ps.waitStatus = &m, false
+	c.syncCheck = true
 }
 
 // onNewBlock judges a gossiped block, and reports its arrival when asked.

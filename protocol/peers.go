@@ -55,6 +55,9 @@ func (c *Core) newRequest(p PeerID, kind requestKind, timeout time.Duration) *re
 	c.nextID++
 	r := &request{id: c.nextID, peer: p, kind: kind, deadline: c.now.Add(timeout)}
 	c.pending[r.id] = r
+	if len(c.pending) == 1 || c.earliest.IsZero() || r.deadline.Before(c.earliest) {
+		c.earliest = r.deadline
+	}
 	return r
 }
 

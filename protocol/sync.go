@@ -43,6 +43,7 @@ func (c *Core) maybeStartSync() {
 	if c.sync != nil {
 		return
 	}
+	c.syncCheck = false
 	tipWork := c.engine.Tip().ChainWork
 	var best []PeerID
 	var bestWork *big.Int
@@ -103,6 +104,7 @@ func (c *Core) endSync(reason string, useless bool) {
 		return
 	}
 	c.sync = nil
+	c.syncCheck = true
 	for _, id := range sortedKeys(c.pending) {
 		r := c.pending[id]
 		if r.kind == reqHeaders && r.id == s.req || r.kind == reqBlocks && r.batch != nil && r.batch.req == r.id {
