@@ -225,8 +225,9 @@ func (c *Core) competes(res *consensus.Result) bool {
 	case consensus.StatusMainChain:
 		return true
 	case consensus.StatusSideChain:
-		info, ok := c.engine.BlockInfo(res.Hash)
-		return ok && info.ChainWork.Cmp(c.engine.Tip().ChainWork) >= 0
+		work, _, ok := c.engine.Work(res.Hash)
+		tipWork, _ := c.engine.TipWork()
+		return ok && work.Cmp(tipWork) >= 0
 	}
 	return false
 }
@@ -270,7 +271,12 @@ func (c *Core) chainMoved(res *consensus.Result) {
 		return
 	}
 	c.pool.BlocksChanged(res.Disconnected, res.Connected, c.engine, c.now)
-	tip := c.engine.Tip()
+	height := c.engine.Height()
+	hash, _ := c.engine.MainChainHash(height)
+	tip := struct {
+		Hash   chain.Hash
+		Height uint32
+	}{hash, height}
 	previous := c.tipBefore(res)
 	// Blocks connected one after another in one step (a sync batch) are
 	// one move of the tip: the miner needs one new template, not 64.

@@ -76,18 +76,18 @@ func (c *Core) judgeBlock(from PeerID, b *chain.Block) consensus.Status {
 		c.penalise(from, PointsInvalidBlock, fmt.Sprintf("gossiped block %s: %v", hash, err))
 		return 0
 	}
-	parent, ok := c.engine.BlockInfo(b.Header.PrevBlock)
+	parentWork, invalid, ok := c.engine.Work(b.Header.PrevBlock)
 	if !ok {
 		return c.onOrphan(from, b)
 	}
-	if parent.Invalid {
+	if invalid {
 		return 0 // a descendant of a block found or made invalid: not its sender's fault
 	}
-	work := new(big.Int).Add(parent.ChainWork, consensus.CalcWork(b.Header.Bits))
-	tip := c.engine.Tip()
-	if work.Cmp(tip.ChainWork) < 0 {
-		floor := new(big.Int).Mul(consensus.CalcWork(tip.Header.Bits), big.NewInt(StaleDepth))
-		if floor.Add(floor, work).Cmp(tip.ChainWork) < 0 {
+	work := new(big.Int).Add(parentWork, consensus.CalcWork(b.Header.Bits))
+	tipWork, tipBits := c.engine.TipWork()
+	if work.Cmp(tipWork) < 0 {
+		floor := new(big.Int).Mul(consensus.CalcWork(tipBits), big.NewInt(StaleDepth))
+		if floor.Add(floor, work).Cmp(tipWork) < 0 {
 			c.penalise(from, PointsStaleBlock, fmt.Sprintf("gossiped block %s lies more than %d blocks of work below the tip", hash, StaleDepth))
 		}
 		c.log.Debug("block_below_tip_dropped", "peer", from, "hash", hash)

@@ -44,7 +44,7 @@ func (c *Core) maybeStartSync() {
 		return
 	}
 	c.syncCheck = false
-	tipWork := c.engine.Tip().ChainWork
+	tipWork, _ := c.engine.TipWork()
 	var best []PeerID
 	var bestWork *big.Int
 	for _, id := range c.peerIDs() {
@@ -171,11 +171,11 @@ func (c *Core) onHeaders(from PeerID, m Headers) {
 func (c *Core) linkHeaders(s *syncSession, hs []chain.BlockHeader) error {
 	prev := hs[0].PrevBlock
 	if n := len(s.headers); n == 0 || s.headers[n-1].Hash() != prev {
-		info, ok := c.engine.BlockInfo(prev)
+		work, _, ok := c.engine.Work(prev)
 		if !ok {
 			return fmt.Errorf("headers start after unknown block %s", prev)
 		}
-		s.headers, s.work = nil, new(big.Int).Set(info.ChainWork)
+		s.headers, s.work = nil, new(big.Int).Set(work)
 	}
 	powLimit := c.cfg.Params.PowLimit
 	for i := range hs {
@@ -197,7 +197,7 @@ func (c *Core) linkHeaders(s *syncSession, hs []chain.BlockHeader) error {
 // the tip has its missing blocks downloaded.
 func (c *Core) judgeHeaders(ended bool) {
 	s := c.sync
-	tipWork := c.engine.Tip().ChainWork
+	tipWork, _ := c.engine.TipWork()
 	if s.claim != nil && s.work.Cmp(s.claim) < 0 && (ended || s.work.Cmp(tipWork) <= 0) {
 		c.penalise(s.peer, PointsFalseClaim, fmt.Sprintf("claimed work %s, its %d headers carry %s",
 			s.claim, len(s.headers), s.work))
