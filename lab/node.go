@@ -137,7 +137,14 @@ func (l *Lab) applyActions(n *simNode, actions []protocol.Action) {
 			if _, ok := n.linkTo[peer]; !ok {
 				continue
 			}
-			l.send(n, peer, a.Msg, messageSize(a.Msg))
+			msg := a.Msg
+			if n.strategy != nil {
+				var ok bool
+				if msg, ok = n.strategy.outgoing(n, msg); !ok {
+					continue
+				}
+			}
+			l.send(n, peer, msg, messageSize(msg))
 		case protocol.Publish:
 			if nb, ok := a.Msg.(protocol.NewBlock); ok && a.From != "" && n.strategy != nil && !n.strategy.relays(nb.Block) {
 				continue // the miner's policy keeps a competitor's block to itself
@@ -149,7 +156,10 @@ func (l *Lab) applyActions(n *simNode, actions []protocol.Action) {
 					l.dropped(n, peer)
 				}
 			}
+		case protocol.Penalised:
+			l.trace.penalised(l.now, n.idx, peerIndex(a.Peer), a.Points, a.Reason)
 		case protocol.Ban:
+			l.trace.link(l.now, "banned", n.idx, peerIndex(a.Peer))
 			if peer := peerIndex(a.Peer); peer >= 0 {
 				if e, ok := n.edgeTo[peer]; ok {
 					st := &l.edgeState[e]

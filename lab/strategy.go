@@ -25,6 +25,9 @@ type strategy interface {
 	// relays reports whether the node relays a block a peer sent it
 	// (the core accepted it and asked to relay it).
 	relays(b *chain.Block) bool
+	// outgoing may change or drop a message the node's core sends a peer
+	// (an attacker's node does not serve what it withholds).
+	outgoing(n *simNode, m protocol.Message) (protocol.Message, bool)
 }
 
 var strategies = map[string]func() strategy{
@@ -48,6 +51,9 @@ func (honest) found(l *Lab, n *simNode, b *chain.Block) error { return l.submitL
 func (honest) heard(*Lab, *simNode, []*chain.Block)           {}
 func (honest) stop(*Lab, *simNode)                            {}
 func (honest) relays(*chain.Block) bool                       { return true }
+func (honest) outgoing(_ *simNode, m protocol.Message) (protocol.Message, bool) {
+	return m, true
+}
 
 // selfish is Eyal and Sirer's SM1 (2014, Algorithm 1). The pool's blocks go
 // to its own engine at once (it mines on them) but reach the network only
@@ -62,6 +68,7 @@ type selfish struct {
 	pubHeight  uint32         // the public chain's tip as the pool knows it
 	race       bool           // a published branch ties the public one
 	seen       map[chain.Hash]uint32
+	secret     map[chain.Hash]bool // the withheld blocks, by hash
 }
 
 // heightOf is the height of a block heard from a peer: from the engine, or
@@ -91,6 +98,10 @@ func (s *selfish) found(l *Lab, n *simNode, b *chain.Block) error {
 	}
 	l.heldHash(b.Hash(), n.idx)
 	s.withheld = append(s.withheld, b)
+	if s.secret == nil {
+		s.secret = map[chain.Hash]bool{}
+	}
+	s.secret[b.Hash()] = true
 	s.privHeight = n.engine.Height()
 	if delta == 0 && s.race {
 		// Ahead by one after a tie: publish all, the honest miners switch.
@@ -128,7 +139,7 @@ func (s *selfish) onPublicBlock(l *Lab, n *simNode, delta int) {
 	switch {
 	case delta <= 0:
 		// Adopt the public chain (the engine already follows it): what was
-		// withheld is abandoned.
+		// withheld is abandoned (and stays secret).
 		s.withheld = nil
 		s.race = false
 		s.privHeight = s.pubHeight
@@ -168,6 +179,48 @@ func (s *selfish) publishUpTo(l *Lab, n *simNode, h uint32) {
 // to the honest branch); its own blocks it publishes itself.
 func (s *selfish) relays(*chain.Block) bool { return false }
 
+// outgoing keeps the private branch private: the pool's status names its
+// last public block, and headers and blocks it serves stop before the
+// first withheld one (SM1's pool shows the network only what it
+// published).
+func (s *selfish) outgoing(n *simNode, m protocol.Message) (protocol.Message, bool) {
+	if len(s.secret) == 0 {
+		return m, true
+	}
+	switch m := m.(type) {
+	case protocol.Status:
+		h := m.Tip
+		for s.secret[h] {
+			info, ok := n.engine.BlockInfo(h)
+			if !ok {
+				break
+			}
+			h = info.Header.PrevBlock
+		}
+		if info, ok := n.engine.BlockInfo(h); ok && h != m.Tip {
+			m.Tip, m.Height, m.Work = h, info.Height, info.ChainWork
+		}
+		return m, true
+	case protocol.Headers:
+		for i, hd := range m.Headers {
+			if s.secret[hd.Hash()] {
+				m.Headers = m.Headers[:i:i]
+				break
+			}
+		}
+		return m, true
+	case protocol.Blocks:
+		for i, b := range m.Blocks {
+			if s.secret[b.Hash()] {
+				m.Blocks = m.Blocks[:i:i]
+				break
+			}
+		}
+		return m, true
+	}
+	return m, true
+}
+
 // stop publishes what is still withheld: a private block kept after mining
 // ends can only be lost.
 func (s *selfish) stop(l *Lab, n *simNode) {
@@ -177,6 +230,9 @@ func (s *selfish) stop(l *Lab, n *simNode) {
 // release publishes a withheld block: the driver gossips it exactly as it
 // carries out the core's Publish of a block of local origin.
 func (l *Lab) release(n *simNode, b *chain.Block) {
+	if sm, ok := n.strategy.(*selfish); ok {
+		delete(sm.secret, b.Hash())
+	}
 	l.trace.published(l.now, n.idx, b.Hash())
 	l.publish(n, protocol.NewBlock{Block: b}, -1)
 }

@@ -205,3 +205,15 @@ func (t *tracer) tx(tus int64, node int, txid chain.Hash) {
 	t.hash("txid", txid)
 	t.end()
 }
+
+func (t *tracer) penalised(tus int64, node, peer, points int, reason string) {
+	if t == nil {
+		return
+	}
+	t.begin(tus, "penalised")
+	t.int("node", int64(node))
+	t.int("peer", int64(peer))
+	t.int("points", int64(points))
+	t.str("reason", reason)
+	t.end()
+}
