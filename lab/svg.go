@@ -63,8 +63,8 @@ func writeTreeSVG(w io.Writer, blocks []treeBlock, miners []MinerSummary) error 
 		occupied[[2]int{l, int(b.height)}] = true
 		maxLane = max(maxLane, l)
 	}
-	width := left*2 + int(maxHeight+1)*cell
-	height := top + (maxLane+1)*laneH + 30 + legend*((len(miners)+5)/6)
+	width := max(left*2+int(maxHeight+1)*cell, left*2+4*270)
+	height := top + (maxLane+1)*laneH + 30 + legend*((len(miners)+3)/4)
 	bw := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
 	p(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="11">`+"\n", width, height, width, height)
@@ -121,8 +121,8 @@ func writeTreeSVG(w io.Writer, blocks []treeBlock, miners []MinerSummary) error 
 	// Legend.
 	ly := top + (maxLane+1)*laneH + 24
 	for i, m := range miners {
-		lx := left + (i%6)*170
-		yy := ly + (i/6)*legend
+		lx := left + (i%4)*270
+		yy := ly + (i/4)*legend
 		p(`<rect x="%d" y="%d" width="%d" height="%d" fill="%s"/>`, lx, yy-box+1, box, box, palette[i%len(palette)])
 		p(`<text x="%d" y="%d">node %d %s %.3g: %d mined, %d main</text>`+"\n", lx+box+4, yy, m.Node, m.Strategy, m.Share, m.Mined, m.MainChainBlocks)
 	}
