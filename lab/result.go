@@ -93,9 +93,16 @@ func (l *Lab) result() (*Result, error) {
 }
 
 // reach is the time in milliseconds from a block's discovery until a share
-// frac of the nodes held it; -1 when that many never did.
+// frac of the nodes held it, counting the nodes online at the end (a node
+// that left cannot hold later blocks); -1 when that many never did.
 func (l *Lab) reach(r *blockRec, frac float64) float64 {
-	need := int(frac*float64(l.cfg.Nodes) + 0.999999)
+	online := 0
+	for _, n := range l.nodes {
+		if n.online {
+			online++
+		}
+	}
+	need := int(frac*float64(online) + 0.999999)
 	need = max(need, 1)
 	if len(r.heldAt) < need {
 		return -1
