@@ -149,3 +149,22 @@ func (e *Engine) KeepsAddressHistory() bool { return e.keeps(AddressHistory{}) }
 
 // Orphans returns the number of blocks in the orphan pool.
 func (e *Engine) Orphans() int { return e.orphans.len() }
+
+// Work returns the cumulative work of a block the index holds, and whether
+// it or an ancestor is invalid, without building a BlockInfo (no median
+// time past, no copy): the cheap question asked of every gossiped block.
+// The caller must not modify the returned value.
+func (e *Engine) Work(hash chain.Hash) (work *big.Int, invalid, ok bool) {
+	n := e.index[hash]
+	if n == nil {
+		return nil, false, false
+	}
+	return n.work, n.failed(), true
+}
+
+// TipWork returns the active tip's cumulative work and bits, without
+// building a BlockInfo. The caller must not modify the returned value.
+func (e *Engine) TipWork() (work *big.Int, bits uint32) {
+	tip := e.tip()
+	return tip.work, tip.header.Bits
+}

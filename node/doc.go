@@ -2,18 +2,19 @@
 // Badger datadir, the mempool, the miner, the libp2p host and the JSON-RPC
 // server (package rpcserver, which sees the node through rpc.go's adapter).
 //
-// Everything that changes the chain goes through one path, under the
-// node's lock: a block from a peer (gossip or sync), from the miner, or
-// from submitblock is given to the engine with the current time; the
-// engine's result (blocks disconnected and connected) is given to the
-// mempool, which drops confirmed and conflicting transactions and takes
-// back those of disconnected blocks; then the miner is told about the new
-// tip and, for a block of local origin, the block is gossiped.
+// Everything that changes the chain goes through the protocol core
+// (package protocol), under the node's lock: a block or transaction from a
+// peer (the p2p driver calls Node.Step), from the miner, or from RPC
+// (processBlock, acceptTx, changeChain) is given to the core with the
+// current time; the core hands it to the engine and the mempool and
+// decides what follows. The node carries out what concerns itself
+// (TipChanged: the miner needs a new template; TxsAccepted: the mempool
+// file) and hands the network's actions to the driver.
 //
-//	peers ──gossip/sync──▶ p2p.Host ─┐
-//	miner ──solved block─────────────┼─▶ Node.processBlock ─▶ consensus.Engine ─▶ store (Badger)
-//	RPC submitblock/generate ────────┘            │
-//	                                              └─▶ mempool.BlocksChanged, miner.Notify, gossip
+//	peers ──gossip/sync──▶ p2p.Host ──Step─┐
+//	miner ──solved block───────────────────┼─▶ protocol.Core ─▶ consensus.Engine ─▶ store (Badger)
+//	RPC submitblock/generate/sendraw... ───┘        │
+//	                                                └─▶ mempool, actions: send, publish, ban, tip changed
 //
 // Queries (RPC reads, sync answers, block templates) take the lock shared,
 // so they run side by side but never see a half-applied block.

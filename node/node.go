@@ -19,6 +19,7 @@ import (
 	"github.com/devchain/devchain/mempool"
 	"github.com/devchain/devchain/miner"
 	"github.com/devchain/devchain/p2p"
+	"github.com/devchain/devchain/protocol"
 	"github.com/devchain/devchain/rpcserver"
 )
 
@@ -76,6 +77,9 @@ type Node struct {
 	mu     sync.RWMutex
 	engine *consensus.Engine
 	pool   *mempool.Pool
+	// core is the protocol state machine driving engine and pool (package
+	// protocol); it too is used under mu, exclusively.
+	core *protocol.Core
 
 	// sigs verifies signatures on every core for the engine and the
 	// mempool; sigCache carries the mempool's verified signatures to the
@@ -151,19 +155,24 @@ func New(cfg Config) (n *Node, err error) {
 	if err := n.restoreMempool(); err != nil {
 		return nil, err
 	}
+	if n.core, err = protocol.New(protocol.Config{Params: cfg.Params, Engine: n.engine, Pool: n.pool,
+		Logger: cfg.Logger, StatusInterval: cfg.StatusInterval, ReportResults: n.tele.metrics != nil}); err != nil {
+		return nil, err
+	}
 	n.miner = miner.New(miner.Config{Source: minerSource{n}, PayTo: n.payTo, Threads: cfg.MineThreads, Logger: cfg.Logger,
 		Params: cfg.Params, Now: cfg.Now})
 	n.host, err = p2p.New(p2p.Config{
-		Params:         cfg.Params,
-		Chain:          n,
-		DataDir:        cfg.DataDir,
-		Listen:         cfg.Listen,
-		Peers:          cfg.Peers,
-		MDNS:           cfg.MDNS,
-		Logger:         cfg.Logger,
-		StatusInterval: cfg.StatusInterval,
-		PeerChanged:    n.reportPeer,
-		Metrics:        n.tele.metrics.Registerer(),
+		Params:   cfg.Params,
+		Protocol: n,
+		DataDir:  cfg.DataDir,
+		Listen:   cfg.Listen,
+		Peers:    cfg.Peers,
+		MDNS:     cfg.MDNS,
+		Logger:   cfg.Logger,
+		// The core judges status polls and deadlines when given the time.
+		TickInterval: min(cfg.StatusInterval/2, 250*time.Millisecond),
+		PeerChanged:  n.reportPeer,
+		Metrics:      n.tele.metrics.Registerer(),
 	})
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"github.com/devchain/devchain/mempool"
 	"github.com/devchain/devchain/metrics"
 	"github.com/devchain/devchain/p2p"
+	"github.com/devchain/devchain/protocol"
 )
 
 // telemetry is what the node tells the world about itself as it happens:
@@ -106,54 +107,56 @@ func (n *Node) MetricsURL() string {
 // Events returns the node's event hub (what GET /events streams).
 func (n *Node) Events() *events.Hub { return n.tele.hub }
 
-// reportChange publishes what an engine change did to the active chain:
-// its disconnects (tip first), its connects (oldest first), then the new
-// tip, as one contiguous batch. changeChain calls it under the exclusive
-// lock, so batches go out in the order the changes happened.
-func (n *Node) reportChange(res *consensus.Result, err error) {
-	n.countChange(res, err)
-	if res == nil || len(res.Connected)+len(res.Disconnected) == 0 {
-		return
+// report publishes what the core's actions say happened, under the node's
+// exclusive lock, so that batches go out in the order the changes happened:
+// for each move of the active chain its disconnects (tip first), its
+// connects (oldest first), then the new tip, as one contiguous batch; the
+// transactions that entered the mempool; and the metrics' counts.
+func (n *Node) report(acts []protocol.Action) {
+	for _, a := range acts {
+		switch a := a.(type) {
+		case protocol.TipChanged:
+			n.reportTip(a)
+		case protocol.TxsAccepted:
+			n.reportAccepted(a.Entries)
+		case protocol.BlockProcessed:
+			n.countProcessed(a.Result, a.Err)
+		}
 	}
-	tip := n.engine.Tip()
+}
+
+// reportTip publishes one move of the active chain.
+func (n *Node) reportTip(a protocol.TipChanged) {
+	n.tele.metrics.ChainChanged(len(a.Disconnected), len(a.Connected))
 	// Connected and Disconnected take the chain from the old tip to the new
 	// one, so both branches hang off the fork point below the connects.
-	fork := tip.Height - uint32(len(res.Connected))
-	evs := make([]events.Event, 0, len(res.Disconnected)+len(res.Connected)+1)
-	for i, b := range res.Disconnected {
-		evs = append(evs, events.Event{Name: events.BlockDisconnected, Data: blockData(b, fork+uint32(len(res.Disconnected)-i))})
+	fork := a.Height - uint32(len(a.Connected))
+	evs := make([]events.Event, 0, len(a.Disconnected)+len(a.Connected)+1)
+	for i, b := range a.Disconnected {
+		evs = append(evs, events.Event{Name: events.BlockDisconnected, Data: blockData(b, fork+uint32(len(a.Disconnected)-i))})
 	}
-	for i, b := range res.Connected {
+	for i, b := range a.Connected {
 		evs = append(evs, events.Event{Name: events.BlockConnected, Data: blockData(b, fork+1+uint32(i))})
 	}
-	var previous chain.Hash
-	if len(res.Disconnected) > 0 {
-		previous = res.Disconnected[0].Hash()
-	} else {
-		previous = res.Connected[0].Header.PrevBlock
-	}
 	evs = append(evs, events.Event{Name: events.TipChanged, Data: events.Tip{
-		Hash:        tip.Hash.String(),
-		Height:      tip.Height,
-		ReorgDepth:  len(res.Disconnected),
-		Connected:   len(res.Connected),
-		PreviousTip: previous.String(),
+		Hash:        a.Hash.String(),
+		Height:      a.Height,
+		ReorgDepth:  len(a.Disconnected),
+		Connected:   len(a.Connected),
+		PreviousTip: a.Previous.String(),
 	}})
 	n.tele.hub.Publish(evs...)
 }
 
-// countChange counts a change in the metrics: the reorg, the side blocks
+// countProcessed counts an engine outcome in the metrics: the side blocks
 // stored, the blocks a rule refused (the block itself, or an orphan it
 // adopted).
-func (n *Node) countChange(res *consensus.Result, err error) {
+func (n *Node) countProcessed(res *consensus.Result, err error) {
 	m := n.tele.metrics
 	if m == nil {
 		return
 	}
 	if res != nil {
-		if len(res.Connected)+len(res.Disconnected) > 0 {
-			m.ChainChanged(len(res.Disconnected), len(res.Connected))
-		}
 		if res.Status == consensus.StatusSideChain {
 			m.SideBlock()
 		}

@@ -1,27 +1,27 @@
-// Package p2p connects a node to its peers over libp2p.
+// Package p2p is the libp2p driver of the node's protocol core (package
+// protocol): it owns the libp2p host and translates between libp2p and the
+// core's events and actions. It decides nothing about peers, blocks or
+// transactions; the core does.
 //
-// Two channels carry the chain between nodes:
+// Two channels carry the core's messages:
 //
-//   - Gossip (GossipSub): new blocks and transactions are published on two
-//     topics named after the chain, with content-hash message ids. Topic
-//     validators hand every message to the node before it is relayed: valid
-//     data is relayed, duplicates and what cannot be judged yet (a block
-//     whose parent is unknown, a conflicting transaction) are ignored, and
-//     invalid data is rejected and counts against the peer that sent it.
-//   - Sync (a request/response stream protocol): on connect and then every
-//     StatusInterval, a node asks each peer for its best tip and total work;
-//     when a peer has more work, the node fetches the headers after its own
-//     chain (block locator), then the blocks it lacks, in batches. Gossip is
-//     fast but lossy (messages published before the mesh forms or during a
-//     partition are gone for good); sync is what guarantees that every node
-//     ends on the chain with the most work.
+//   - Gossip (GossipSub): NewBlock and NewTx are published on two topics
+//     named after the chain, with content-hash message ids. Topic
+//     validators step the core with every message before it is relayed,
+//     and read the verdict from its actions: relayed by the core (Publish
+//     from that peer) is Accept, penalised is Reject, anything else
+//     Ignore.
+//   - Sync (a request/response stream protocol, one request per stream):
+//     the core's GetStatus, GetHeaders and GetBlocks are run on streams and
+//     their answers stepped back into the core; a peer's request is stepped
+//     into the core and its answer written back. The bytes are protocol's
+//     wire format in uvarint-length frames.
 //
+// A ticker gives the core the time (status polls and request deadlines).
 // Peers come from --peer bootstrap addresses (redialled with backoff while
-// the network is active), addnode, and mDNS. A peer whose misbehaviour
-// score reaches BanScore is disconnected and refused by the connection
-// gater for BanDuration. SetNetworkActive(false) drops every peer and
-// refuses and makes no connections until it is turned back on.
-//
-// The package never touches consensus state itself: everything goes through
-// the Chain interface, which the node implements under its own lock.
+// the network is active), addnode, and mDNS. The connection gater refuses
+// peers the core banned, by peer id, and every connection while
+// SetNetworkActive(false). The sync responder's per-peer concurrency and
+// rate limits are the driver's (a transport resource); a refused request
+// is reported to the core as misbehaviour.
 package p2p

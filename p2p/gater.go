@@ -36,9 +36,11 @@ func (g *gater) isActive() bool {
 	return g.active
 }
 
-func (g *gater) ban(p peer.ID, d time.Duration) {
+// banUntil refuses p until the given time (the protocol core decides bans
+// and remembers them across reconnects; the gater enforces them).
+func (g *gater) banUntil(p peer.ID, until time.Time) {
 	g.mu.Lock()
-	g.banned[p] = g.now().Add(d)
+	g.banned[p] = until
 	g.mu.Unlock()
 }
 

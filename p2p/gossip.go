@@ -12,6 +12,7 @@ import (
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/protocol"
 )
 
 // Gossip queue sizes: pubsub drops silently when a queue is full, so they
@@ -20,13 +21,6 @@ const (
 	gossipQueueSize  = 4096
 	gossipSlack      = 64 << 10 // RPC framing around the largest block
 	minGossipMsgSize = 1 << 20
-)
-
-// Misbehaviour points for gossip.
-const (
-	pointsUndecodable = 50
-	pointsInvalidBlk  = 100
-	pointsInvalidTx   = 10
 )
 
 // TopicName names a chain's gossip topic ("blocks" or "txs") after its
@@ -100,50 +94,59 @@ func (n *Host) join(kind string, validate pubsub.ValidatorEx) (*pubsub.Topic, er
 	return topic, nil
 }
 
+// validateBlock hands a gossiped block to the core: pubsub relays it only
+// when the core relays it (Publish from this peer), and rejects it (which
+// counts against the peer in GossipSub's own scoring too) when the core
+// penalised the sender.
 func (n *Host) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
 	if from == n.host.ID() {
 		return pubsub.ValidationAccept
 	}
 	b, err := chain.DecodeBlock(msg.Data)
 	if err != nil {
-		n.peers.misbehaved(from, pointsUndecodable, "undecodable block: "+err.Error())
+		n.step(protocol.Misbehaved{Peer: toCore(from), Points: protocol.PointsUndecodable, Reason: "undecodable block: " + err.Error()})
 		return pubsub.ValidationReject
 	}
-	v, err := n.cfg.Chain.SubmitBlock(b, from)
-	return n.gossipVerdict(from, v, err, pointsInvalidBlk)
+	return n.validate(from, protocol.NewBlock{Block: b})
 }
 
+// validateTx hands a gossiped transaction to the core, as validateBlock.
 func (n *Host) validateTx(_ context.Context, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
 	if from == n.host.ID() {
 		return pubsub.ValidationAccept
 	}
 	tx, err := chain.DecodeTransaction(msg.Data)
 	if err != nil {
-		n.peers.misbehaved(from, pointsUndecodable, "undecodable transaction: "+err.Error())
+		n.step(protocol.Misbehaved{Peer: toCore(from), Points: protocol.PointsUndecodable, Reason: "undecodable transaction: " + err.Error()})
 		return pubsub.ValidationReject
 	}
-	v, err := n.cfg.Chain.SubmitTx(tx, from)
-	return n.gossipVerdict(from, v, err, pointsInvalidTx)
+	return n.validate(from, protocol.NewTx{Tx: tx})
 }
 
-// gossipVerdict turns the node's verdict into pubsub's: only accepted data
-// is relayed, and only invalid data is the sender's fault.
-func (n *Host) gossipVerdict(from peer.ID, v Verdict, err error, points int) pubsub.ValidationResult {
-	switch v {
-	case VerdictAccepted:
-		return pubsub.ValidationAccept
-	case VerdictOrphan:
-		n.sync.trigger(from)
-		return pubsub.ValidationIgnore
-	case VerdictInvalid:
-		reason := "invalid"
-		if err != nil {
-			reason = err.Error()
+// validate steps the core with a gossiped message and reads its verdict
+// from the actions: relayed, penalised, or neither (ignored).
+func (n *Host) validate(from peer.ID, m protocol.Message) pubsub.ValidationResult {
+	n.peers.ensure(from)
+	acts := n.cfg.Protocol.Step(protocol.Received{From: toCore(from), Msg: m})
+	verdict := pubsub.ValidationIgnore
+	rest := acts[:0:0]
+	for _, a := range acts {
+		switch a := a.(type) {
+		case protocol.Publish:
+			if a.From == toCore(from) && verdict == pubsub.ValidationIgnore {
+				verdict = pubsub.ValidationAccept // gossipsub relays it
+				continue
+			}
+		case protocol.Penalised:
+			if a.Peer == toCore(from) {
+				verdict = pubsub.ValidationReject
+			}
 		}
-		n.peers.misbehaved(from, points, reason)
-		return pubsub.ValidationReject
+		rest = append(rest, a)
 	}
-	return pubsub.ValidationIgnore
+	n.execute(rest)
+	n.drain()
+	return verdict
 }
 
 // ErrNetworkInactive is returned by operations refused while the network is

@@ -17,61 +17,37 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/libp2p/go-libp2p/core/protocol"
+	libp2pprotocol "github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/protocol"
 )
 
-// Verdict is the node's judgement of a block or transaction from a peer.
-type Verdict int
-
-// Verdicts.
-const (
-	// VerdictAccepted: new and valid; gossip relays it.
-	VerdictAccepted Verdict = iota + 1
-	// VerdictDuplicate: already known.
-	VerdictDuplicate
-	// VerdictOrphan: cannot be judged yet (unknown parent or inputs); the
-	// sender is asked for what is missing.
-	VerdictOrphan
-	// VerdictIgnore: not relayed, but not the sender's fault (a conflict,
-	// a fee too low, a timestamp too far ahead of our clock, a store error).
-	VerdictIgnore
-	// VerdictInvalid: breaks a rule; counts against the sender.
-	VerdictInvalid
-)
-
-// Chain is what the network layer needs from the node. Implementations
-// are safe for concurrent use.
-type Chain interface {
-	// Status describes the active chain's tip.
-	Status() Status
-	// Locator returns block hashes of the active chain from the tip back to
-	// genesis, dense near the tip and exponentially sparser (Bitcoin's block
-	// locator).
-	Locator() []chain.Hash
-	// HeadersAfter returns up to max active-chain headers following the
-	// first locator hash found on the active chain (genesis if none is).
-	HeadersAfter(locator []chain.Hash, max int) []chain.BlockHeader
-	// BlockBytes returns a stored block's serialization.
-	BlockBytes(hash chain.Hash) ([]byte, bool)
-	// HaveBlock reports whether the block's data is stored or the block is
-	// known invalid: either way there is nothing to fetch.
-	HaveBlock(hash chain.Hash) bool
-	// SubmitBlock judges and stores a block received from a peer.
-	SubmitBlock(b *chain.Block, from peer.ID) (Verdict, error)
-	// SubmitTx judges a transaction received from a peer.
-	SubmitTx(tx *chain.Transaction, from peer.ID) (Verdict, error)
+// Protocol is the node's protocol core as this driver sees it: package
+// protocol's Core behind the node's lock. Every decision about peers,
+// blocks and transactions is the core's; the driver carries its messages
+// over libp2p and carries out its actions.
+type Protocol interface {
+	// Step feeds one event to the core and returns the actions it decided
+	// on that concern the network (Send, Publish, Disconnect, Ban,
+	// Penalised), in order.
+	Step(ev protocol.Event) []protocol.Action
+	// Peers describes the connected peers as the core knows them.
+	Peers() []protocol.PeerInfo
+	// Busy reports that the core has work left from a step (downloaded
+	// blocks it has not handed to the engine yet): the driver steps it
+	// again with a Tick.
+	Busy() bool
 }
 
 // Config configures a Host.
 type Config struct {
-	Params *consensus.Params
-	Chain  Chain
+	Params   *consensus.Params
+	Protocol Protocol
 	// DataDir holds the identity key (p2p.key); empty means a new key each start.
 	DataDir string
 	// Listen are the multiaddrs to listen on; default /ip4/127.0.0.1/tcp/0.
@@ -82,12 +58,9 @@ type Config struct {
 	// MDNS turns on local discovery.
 	MDNS   bool
 	Logger *slog.Logger
-	// StatusInterval is how often every peer is asked for its tip; default 1 s.
-	StatusInterval time.Duration
-	// BanScore is the misbehaviour score that bans a peer (default 100) for
-	// BanDuration (default 24 h).
-	BanScore    int
-	BanDuration time.Duration
+	// TickInterval is how often the core is given the time (status polls
+	// and request deadlines are judged then); default 250 ms.
+	TickInterval time.Duration
 	// Now is the clock for bans and backoff; default time.Now.
 	Now func() time.Time
 	// Metrics, when set, receives libp2p's own Prometheus metrics.
@@ -108,10 +81,9 @@ type Host struct {
 	subs   []*pubsub.Subscription
 	gater  *gater
 	peers  *peerSet
-	sync   *syncer
 	dialer *dialer
 	limits *limiter
-	syncID protocol.ID
+	syncID libp2pprotocol.ID
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -131,14 +103,8 @@ func New(cfg Config) (*Host, error) {
 	if len(cfg.Listen) == 0 {
 		cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
 	}
-	if cfg.StatusInterval <= 0 {
-		cfg.StatusInterval = time.Second
-	}
-	if cfg.BanScore <= 0 {
-		cfg.BanScore = 100
-	}
-	if cfg.BanDuration <= 0 {
-		cfg.BanDuration = 24 * time.Hour
+	if cfg.TickInterval <= 0 {
+		cfg.TickInterval = 250 * time.Millisecond
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -173,10 +139,9 @@ func New(cfg Config) (*Host, error) {
 		limits: newLimiter(cfg.Now),
 		ctx:    ctx,
 		cancel: cancel,
-		syncID: protocol.ID(fmt.Sprintf("/devchain/%s/%s/sync/1", cfg.Params.ChainID, shortHash(cfg.Params.GenesisHash))),
+		syncID: libp2pprotocol.ID(fmt.Sprintf("/devchain/%s/%s/sync/1", cfg.Params.ChainID, shortHash(cfg.Params.GenesisHash))),
 	}
 	n.peers = newPeerSet(n)
-	n.sync = newSyncer(n)
 	n.dialer = newDialer(n, bootstrap)
 	if err := n.startGossip(); err != nil {
 		n.Close()
@@ -187,7 +152,7 @@ func New(cfg Config) (*Host, error) {
 		n.Close()
 		return nil, err
 	}
-	n.goRun(n.sync.run)
+	n.goRun(n.tick)
 	n.dialer.start()
 	if cfg.MDNS {
 		n.dialer.startMDNS()

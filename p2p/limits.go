@@ -2,7 +2,6 @@ package p2p
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"sync"
@@ -10,12 +9,15 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/devchain/devchain/protocol"
 )
 
 // Limits on what one peer may ask of the sync responder, and on how long
 // the node waits for a peer's answers. An honest node's sync keeps far
 // below them: one request at a time to each peer plus at most
-// maxBatchesInFlight block batches, a status poll per StatusInterval.
+// protocol.MaxBatchesInFlight block batches, a status poll per
+// StatusInterval. A refused request costs protocol.PointsFlood.
 const (
 	// maxServedPerPeer bounds the sync requests of one peer served at once;
 	// a request over it is refused (stream reset) and penalised.
@@ -27,42 +29,7 @@ const (
 	servedRate  = 500 // requests per second
 	servedBurst = 1000
 	maxRateWait = time.Second
-	// pointsFlood is the penalty of a refused request: a peer that keeps
-	// flooding is banned after BanScore/pointsFlood refusals.
-	pointsFlood = 2
-	// pointsUndelivered: the peer sent headers of a chain claiming more
-	// work, then answered that it does not have the blocks. Blocks are
-	// never deleted and headers come from the active chain, so an honest
-	// peer always has them.
-	pointsUndelivered = 100
 )
-
-// Per-request deadlines: a status or headers answer is small, a batch of
-// blocks may be large.
-const (
-	statusTimeout  = 10 * time.Second
-	headersTimeout = 15 * time.Second
-)
-
-// Stall backoff: a peer whose answer timed out is not asked again (status
-// polls and sync) for a while, doubling while it keeps stalling, so that one
-// peer that accepts requests and never answers cannot hold up the syncer,
-// which works with one peer at a time.
-const (
-	minStallBackoff = 10 * time.Second
-	maxStallBackoff = 2 * time.Minute
-)
-
-// requestTimeoutFor returns the deadline of a request of the given kind.
-func requestTimeoutFor(kind byte) time.Duration {
-	switch kind {
-	case kindStatus:
-		return statusTimeout
-	case kindGetHeaders:
-		return headersTimeout
-	}
-	return requestTimeout
-}
 
 // servedLimit is the responder's bookkeeping for one peer.
 type servedLimit struct {
@@ -71,22 +38,17 @@ type servedLimit struct {
 	last     time.Time
 }
 
-// limiter enforces the per-peer limits of the sync responder and remembers
-// which peers stalled.
+// limiter enforces the per-peer limits of the sync responder: a transport
+// resource, so the driver's concern; what a stalling or lying peer costs
+// is the protocol core's.
 type limiter struct {
 	now    func() time.Time
 	mu     sync.Mutex
 	served map[peer.ID]*servedLimit
-	stalls map[peer.ID]*stall
-}
-
-type stall struct {
-	until   time.Time
-	backoff time.Duration
 }
 
 func newLimiter(now func() time.Time) *limiter {
-	return &limiter{now: now, served: map[peer.ID]*servedLimit{}, stalls: map[peer.ID]*stall{}}
+	return &limiter{now: now, served: map[peer.ID]*servedLimit{}}
 }
 
 // admit takes a slot and a token for one request of p; release gives the
@@ -121,51 +83,13 @@ func (l *limiter) admit(p peer.ID) (release func(), wait time.Duration, reason s
 	}, wait, ""
 }
 
-// forget drops a disconnected peer's bookkeeping (a stall is kept: it
-// would otherwise end with a reconnection).
+// forget drops a disconnected peer's bookkeeping.
 func (l *limiter) forget(p peer.ID) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if s := l.served[p]; s != nil && s.inFlight == 0 {
 		delete(l.served, p)
 	}
-	for id, st := range l.stalls {
-		if l.now().After(st.until.Add(maxStallBackoff)) {
-			delete(l.stalls, id)
-		}
-	}
-}
-
-// stalled records that a request to p timed out.
-func (l *limiter) stalled(p peer.ID) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	st := l.stalls[p]
-	if st == nil {
-		st = &stall{backoff: minStallBackoff}
-		l.stalls[p] = st
-	} else {
-		st.backoff = min(2*st.backoff, maxStallBackoff)
-	}
-	st.until = l.now().Add(st.backoff)
-	return st.backoff
-}
-
-// answered records that p answered a request in time.
-func (l *limiter) answered(p peer.ID) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if st := l.stalls[p]; st != nil && !l.now().Before(st.until) {
-		delete(l.stalls, p)
-	}
-}
-
-// coolingDown reports whether p stalled recently and is not to be asked.
-func (l *limiter) coolingDown(p peer.ID) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	st := l.stalls[p]
-	return st != nil && l.now().Before(st.until)
 }
 
 // isTimeout reports whether err is a missed deadline (a yamux stream
@@ -182,7 +106,7 @@ func (n *Host) limitSync(serve network.StreamHandler) network.StreamHandler {
 		release, wait, reason := n.limits.admit(from)
 		if release == nil {
 			s.Reset()
-			n.peers.misbehaved(from, pointsFlood, reason)
+			n.step(protocol.Misbehaved{Peer: toCore(from), Points: protocol.PointsFlood, Reason: reason})
 			return
 		}
 		defer release()
@@ -198,20 +122,6 @@ func (n *Host) limitSync(serve network.StreamHandler) network.StreamHandler {
 	}
 }
 
-// requestDone is told the outcome of every request the node made: a peer
-// that let one time out is left alone for a while (see stalled).
-func (n *Host) requestDone(p peer.ID, err error) {
-	switch {
-	case err == nil:
-		n.limits.answered(p)
-	case isTimeout(err) && n.ctx.Err() == nil:
-		backoff := n.limits.stalled(p)
-		n.log.Info("peer_stalled", "peer", p, "backoff", backoff, "err", err)
-	}
-}
-
-// undelivered is told when a peer that announced headers answered that it
-// lacks their blocks.
-func (n *Host) undelivered(p peer.ID, asked, got int) {
-	n.peers.misbehaved(p, pointsUndelivered, fmt.Sprintf("announced blocks it does not deliver (%d of %d)", got, asked))
-}
+// isMalformed reports whether err is the peer's fault: bytes no honest
+// node sends.
+func isMalformed(err error) bool { return errors.Is(err, ErrBadMessage) }

@@ -83,33 +83,6 @@ func TestLimiterRate(t *testing.T) {
 	}
 }
 
-// TestLimiterStallBackoff: a peer that let a request time out cools down
-// for minStallBackoff, doubling up to maxStallBackoff, and an answer in
-// time after the cooldown clears it.
-func TestLimiterStallBackoff(t *testing.T) {
-	clock := &fakeClock{t: time.Unix(1000, 0)}
-	l := newLimiter(clock.now)
-	p := peer.ID("p")
-	want := minStallBackoff
-	for i := 0; i < 6; i++ {
-		if got := l.stalled(p); got != want {
-			t.Fatalf("stall %d: backoff %v, want %v", i, got, want)
-		}
-		if !l.coolingDown(p) {
-			t.Fatal("not cooling down after a stall")
-		}
-		clock.advance(want)
-		want = min(2*want, maxStallBackoff)
-	}
-	if l.coolingDown(p) {
-		t.Fatal("still cooling down after the backoff")
-	}
-	l.answered(p)
-	if got := l.stalled(p); got != minStallBackoff {
-		t.Fatalf("backoff after an answer: %v, want %v", got, minStallBackoff)
-	}
-}
-
 type timeoutErr struct{}
 
 func (timeoutErr) Error() string   { return "i/o deadline reached" }

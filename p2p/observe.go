@@ -2,7 +2,6 @@ package p2p
 
 import (
 	"github.com/libp2p/go-libp2p"
-	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -24,11 +23,7 @@ func (n *Host) reportPeer(id peer.ID, connected bool) {
 	}
 	e := PeerEvent{ID: id, Connected: connected}
 	if connected {
-		e.Addr = n.remoteAddr(id)
-		for _, c := range n.host.Network().ConnsToPeer(id) {
-			e.Inbound = c.Stat().Direction == network.DirInbound
-			break
-		}
+		e.Addr, e.Inbound = n.remote(id)
 	}
 	n.cfg.PeerChanged(e)
 }

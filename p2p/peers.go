@@ -9,27 +9,23 @@ import (
 	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/devchain/devchain/protocol"
 )
 
-// peerState is what the host knows of a connected peer.
-type peerState struct {
-	status    *Status // last status it answered, nil before the first
-	score     int     // misbehaviour
-	uselessAt *Status // a status whose chain we failed to take: not retried until it changes
-}
-
-// peerSet tracks connected peers, their tips and their misbehaviour.
+// peerSet tracks which peers are connected, so that the core hears of each
+// connection once and before any message of it.
 type peerSet struct {
 	host  *Host
 	mu    sync.Mutex
-	peers map[peer.ID]*peerState
+	peers map[peer.ID]bool
 }
 
 func newPeerSet(h *Host) *peerSet {
-	return &peerSet{host: h, peers: map[peer.ID]*peerState{}}
+	return &peerSet{host: h, peers: map[peer.ID]bool{}}
 }
 
-// watch follows connection events: a new peer is synced with at once.
+// watch follows connection events.
 func (s *peerSet) watch() error {
 	sub, err := s.host.host.EventBus().Subscribe(new(event.EvtPeerConnectednessChanged))
 	if err != nil {
@@ -53,33 +49,41 @@ func (s *peerSet) watch() error {
 }
 
 func (s *peerSet) changed(e event.EvtPeerConnectednessChanged) {
-	log := s.host.log
 	switch e.Connectedness {
 	case network.Connected:
-		s.mu.Lock()
-		_, known := s.peers[e.Peer]
-		if !known {
-			s.peers[e.Peer] = &peerState{}
-		}
-		s.mu.Unlock()
-		if !known {
-			log.Info("peer_joined", "peer", e.Peer, "addr", s.host.remoteAddr(e.Peer))
-			s.host.dialer.connected(e.Peer)
-			s.host.sync.trigger(e.Peer)
-			s.host.reportPeer(e.Peer, true)
-		}
+		s.ensure(e.Peer)
 	case network.NotConnected:
 		s.mu.Lock()
-		_, known := s.peers[e.Peer]
+		known := s.peers[e.Peer]
 		delete(s.peers, e.Peer)
 		s.mu.Unlock()
 		s.host.limits.forget(e.Peer)
 		if known {
-			log.Info("peer_left", "peer", e.Peer)
+			s.host.step(protocol.PeerDisconnected{Peer: toCore(e.Peer)})
 			s.host.dialer.disconnected(e.Peer)
 			s.host.reportPeer(e.Peer, false)
 		}
 	}
+}
+
+// ensure tells the core of a connected peer it has not heard of: on the
+// connection event, or on the peer's first message when that comes first.
+func (s *peerSet) ensure(p peer.ID) {
+	h := s.host
+	if p == h.host.ID() || h.host.Network().Connectedness(p) != network.Connected {
+		return
+	}
+	s.mu.Lock()
+	known := s.peers[p]
+	s.peers[p] = true
+	s.mu.Unlock()
+	if known {
+		return
+	}
+	addr, inbound := h.remote(p)
+	h.dialer.connected(p)
+	h.step(protocol.PeerConnected{Peer: toCore(p), Inbound: inbound, Addr: addr})
+	h.reportPeer(p, true)
 }
 
 // ids returns the connected peers in a stable order.
@@ -94,57 +98,6 @@ func (s *peerSet) ids() []peer.ID {
 	return ids
 }
 
-func (s *peerSet) setStatus(p peer.ID, st Status) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if ps := s.peers[p]; ps != nil {
-		ps.status = &st
-	}
-}
-
-// markUseless remembers that the chain a peer announced could not be
-// taken (an invalid branch, by our rules), so it is not fetched again until
-// the peer's tip changes.
-func (s *peerSet) markUseless(p peer.ID, st Status) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if ps := s.peers[p]; ps != nil {
-		ps.uselessAt = &st
-	}
-}
-
-func (s *peerSet) isUseless(p peer.ID, st Status) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ps := s.peers[p]
-	return ps != nil && ps.uselessAt != nil && ps.uselessAt.Tip == st.Tip
-}
-
-// misbehaved adds to a peer's score; at BanScore the peer is banned and
-// disconnected. It returns true when the peer was banned.
-func (s *peerSet) misbehaved(p peer.ID, points int, reason string) bool {
-	if p == s.host.host.ID() || points <= 0 {
-		return false
-	}
-	s.mu.Lock()
-	ps := s.peers[p]
-	if ps == nil {
-		ps = &peerState{}
-	}
-	ps.score += points
-	score := ps.score
-	s.mu.Unlock()
-	log := s.host.log
-	log.Info("peer_misbehaved", "peer", p, "points", points, "score", score, "reason", reason)
-	if score < s.host.cfg.BanScore {
-		return false
-	}
-	s.host.gater.ban(p, s.host.cfg.BanDuration)
-	log.Warn("peer_banned", "peer", p, "score", score, "reason", reason)
-	_ = s.host.host.Network().ClosePeer(p)
-	return true
-}
-
 // PeerInfo describes a connected peer.
 type PeerInfo struct {
 	ID           peer.ID
@@ -156,21 +109,17 @@ type PeerInfo struct {
 
 // Peers describes the connected peers.
 func (n *Host) Peers() []PeerInfo {
+	known := map[peer.ID]protocol.PeerInfo{}
+	for _, info := range n.cfg.Protocol.Peers() {
+		known[fromCore(info.ID)] = info
+	}
 	var out []PeerInfo
 	for _, id := range n.peers.ids() {
-		info := PeerInfo{ID: id, Addr: n.remoteAddr(id), SyncedHeight: -1}
-		for _, c := range n.host.Network().ConnsToPeer(id) {
-			info.Inbound = c.Stat().Direction == network.DirInbound
-			break
+		addr, inbound := n.remote(id)
+		info := PeerInfo{ID: id, Addr: addr, Inbound: inbound, SyncedHeight: -1}
+		if k, ok := known[id]; ok {
+			info.SyncedHeight, info.BanScore = k.Height, k.Score
 		}
-		n.peers.mu.Lock()
-		if ps := n.peers.peers[id]; ps != nil {
-			info.BanScore = ps.score
-			if ps.status != nil {
-				info.SyncedHeight = int64(ps.status.Height)
-			}
-		}
-		n.peers.mu.Unlock()
 		out = append(out, info)
 	}
 	return out
@@ -179,9 +128,10 @@ func (n *Host) Peers() []PeerInfo {
 // ConnectionCount returns the number of connected peers.
 func (n *Host) ConnectionCount() int { return len(n.peers.ids()) }
 
-func (n *Host) remoteAddr(p peer.ID) string {
+// remote returns a peer's address and whether it dialled us.
+func (n *Host) remote(p peer.ID) (string, bool) {
 	for _, c := range n.host.Network().ConnsToPeer(p) {
-		return c.RemoteMultiaddr().String()
+		return c.RemoteMultiaddr().String(), c.Stat().Direction == network.DirInbound
 	}
-	return ""
+	return "", false
 }

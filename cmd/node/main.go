@@ -6,6 +6,7 @@
 //	         [--metrics HOST:PORT] [--rpc-allow-remote]
 //	node rpc [--datadir DIR | --rpc-url URL --rpc-cookie FILE] METHOD [PARAMS...]
 //	node devnet [--nodes 3] [--dir ./devnet] [--miners 1]
+//	node lab run --config FILE --out DIR [--seed N]
 package main
 
 import (
@@ -20,6 +21,7 @@ const usage = `usage:
            [--metrics HOST:PORT] [--rpc-allow-remote]
   node rpc [--datadir DIR | --rpc-url URL --rpc-cookie FILE] METHOD [PARAMS...]
   node devnet [--nodes 3] [--dir ./devnet] [--miners 1]
+  node lab run --config FILE --out DIR [--seed N] (node lab help for more)
 `
 
 func main() {
@@ -40,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runRPC(rest, stdout, stderr)
 	case "devnet":
 		return runDevnet(rest, stdout, stderr)
+	case "lab":
+		return runLab(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,316 @@
+package lab
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/consensus/sigverify"
+)
+
+// Options are what a caller adds to a config for one run.
+type Options struct {
+	// Trace receives trace.jsonl; nil writes none.
+	Trace io.Writer
+	// TraceMessages adds a sent and a received line per message (large).
+	TraceMessages bool
+	// Progress, when set, is called every ProgressEvents events with the
+	// run's state (the caller adds wall-clock figures, on stderr only).
+	Progress       func(Progress)
+	ProgressEvents uint64
+}
+
+// Progress is a snapshot of a run for a progress line.
+type Progress struct {
+	VirtualSeconds float64
+	Events         uint64
+	BlocksMined    int
+	StopBlocks     int
+	StopSeconds    float64
+}
+
+// genesisTime is the lab chain's genesis timestamp; virtual time 0.
+const genesisTime = 1_700_000_000
+
+// Random streams: each purpose draws from its own stream of the seed, so
+// that, say, adding transactions does not change the topology.
+const (
+	streamTopology = iota + 1
+	streamLatency
+	streamMining
+	streamTxs
+	streamNodes // + node index
+)
+
+// Lab is one run: the simulated nodes, the network between them and the
+// event queue. It is single-threaded; runs of a sweep are separate Labs.
+type Lab struct {
+	cfg    *Config
+	opt    Options
+	seed   int64
+	params *consensus.Params
+
+	q      queue
+	now    int64 // virtual microseconds
+	events uint64
+
+	nodes []*simNode
+	links []link
+	edges []edge
+	// active are the partitions in force (indexes into cfg.Partitions).
+	active []int
+
+	mining miningState
+	wallet *walletState
+	txRng  *rand.Rand
+	// edgeState is the connection state of each edge.
+	edgeState []edgeState
+
+	blocks []*blockRec
+	byHash map[chain.Hash]int32
+	// blockIDs caches the hash of each block value carried (shared work).
+	blockIDs map[*chain.Block]chain.Hash
+
+	trace *tracer
+	stats runStats
+	// inFlight counts messages scheduled and not yet delivered or dropped;
+	// pendingNetwork the partition and churn events still to come.
+	inFlight       int
+	pendingNetwork int
+	// mainSet marks the final main chain's blocks (after the run).
+	mainSet []bool
+}
+
+// blockRec is the lab's record of a mined block (not node state: the
+// measurements are taken on it).
+type blockRec struct {
+	block    *chain.Block
+	hash     chain.Hash
+	parent   int32 // -1 for the genesis
+	height   uint32
+	miner    int // index in cfg.Miners, -1 for the genesis
+	foundAt  int64
+	heldBy   []bool
+	heldAt   []int64 // times at which nodes came to hold it, in order
+	reorgsTo int
+	maxDepth int
+}
+
+type runStats struct {
+	reorgs    int
+	maxDepth  int
+	depthHist map[int]int
+	sent      uint64
+	delivered uint64
+	dropped   uint64
+	bytes     uint64
+	// duplicates are gossip messages the seen cache kept from the core.
+	duplicates uint64
+}
+
+// New builds a run from a checked config.
+func New(cfg *Config, opt Options) (*Lab, error) {
+	if err := cfg.Normalize(); err != nil {
+		return nil, err
+	}
+	l := &Lab{
+		cfg:      cfg,
+		opt:      opt,
+		seed:     cfg.SeedValue(),
+		byHash:   map[chain.Hash]int32{},
+		blockIDs: map[*chain.Block]chain.Hash{},
+		trace:    newTracer(opt.Trace),
+	}
+	l.stats.depthHist = map[int]int{}
+	if l.opt.ProgressEvents == 0 {
+		l.opt.ProgressEvents = 1 << 20
+	}
+	var err error
+	l.wallet = newWalletState(cfg)
+	if l.params, err = labParams(cfg, l.wallet); err != nil {
+		return nil, err
+	}
+	if l.edges, err = buildEdges(cfg, l.rng(streamTopology, 0)); err != nil {
+		return nil, err
+	}
+	sigCache := sigverify.NewCache(0) // shared: a verdict on a signature is not node state
+	l.nodes = make([]*simNode, cfg.Nodes)
+	for i := range l.nodes {
+		if l.nodes[i], err = newSimNode(l, i, sigCache); err != nil {
+			return nil, err
+		}
+	}
+	l.buildLinks()
+	genesis := &blockRec{block: l.params.GenesisBlock, hash: l.params.GenesisHash, parent: -1, miner: -1}
+	l.addBlock(genesis)
+	for i := range l.nodes {
+		l.held(0, i)
+	}
+	l.setupMiners()
+	return l, nil
+}
+
+// rng returns the seeded stream for a purpose.
+func (l *Lab) rng(stream, sub uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(l.seed), stream<<32|sub))
+}
+
+// labParams builds the lab chain: every block at the pow limit (a few
+// hashes of real proof of work), no retarget, so block times come from the
+// lab's exponential draws; the wallets' coins are genesis allocations.
+func labParams(cfg *Config, w *walletState) (*consensus.Params, error) {
+	spacing := int64(math.Max(1, math.Round(cfg.BlockIntervalS)))
+	g := &chain.Genesis{
+		ChainID:                "lab",
+		AddressPrefix:          "lab",
+		Timestamp:              genesisTime,
+		Bits:                   0x207fffff,
+		PowLimitBits:           0x207fffff,
+		TargetSpacingSeconds:   spacing,
+		RetargetIntervalBlocks: 0,
+		MaxAdjustFactor:        4,
+		InitialSubsidy:         50 * chain.UnitsPerCoin,
+		HalvingIntervalBlocks:  0,
+		CoinbaseMaturity:       100,
+		MaxBlockBytes:          1_000_000,
+		// Sub-second block intervals push timestamps past the clock
+		// (each must exceed the median of the last 11): the lab's clock
+		// is virtual, so the future limit is not what is measured.
+		MaxFutureBlockSeconds: 1 << 30,
+	}
+	if w != nil {
+		g.Alloc = w.allocs()
+	}
+	return consensus.NewParams(g)
+}
+
+// nodeKey is node i's key (its miner's payout and its wallet).
+func nodeKey(i int) *btcec.PrivateKey {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(i))
+	seed := sha256.Sum256(append([]byte("devchain/lab/key/"), b[:]...))
+	k, _ := btcec.PrivKeyFromBytes(seed[:])
+	return k
+}
+
+// wall converts virtual microseconds to the nodes' clock.
+func wall(tus int64) time.Time {
+	return time.Unix(genesisTime, 0).Add(time.Duration(tus) * time.Microsecond)
+}
+
+func usOf(seconds float64) int64 { return int64(math.Round(seconds * 1e6)) }
+
+func (l *Lab) addBlock(r *blockRec) int32 {
+	id := int32(len(l.blocks))
+	r.heldBy = make([]bool, l.cfg.Nodes)
+	l.blocks = append(l.blocks, r)
+	l.byHash[r.hash] = id
+	return id
+}
+
+// held records that node i holds block id now (the first time only).
+func (l *Lab) held(id int32, i int) {
+	r := l.blocks[id]
+	if r.heldBy[i] {
+		return
+	}
+	r.heldBy[i] = true
+	r.heldAt = append(r.heldAt, l.now)
+}
+
+func (l *Lab) heldHash(h chain.Hash, i int) {
+	if id, ok := l.byHash[h]; ok {
+		l.held(id, i)
+	}
+}
+
+// Run runs the simulation to its end: mining until stop, then the network
+// drains until no message is in flight.
+func (l *Lab) Run() (*Result, error) {
+	l.schedule()
+	for l.q.len() > 0 {
+		if l.finished() {
+			break
+		}
+		e := l.q.pop()
+		l.now = e.t
+		l.events++
+		if err := l.handle(e); err != nil {
+			return nil, err
+		}
+		if l.opt.Progress != nil && l.events%l.opt.ProgressEvents == 0 {
+			l.opt.Progress(Progress{VirtualSeconds: float64(l.now) / 1e6, Events: l.events, BlocksMined: l.mining.mined,
+				StopBlocks: l.cfg.Stop.Blocks, StopSeconds: l.cfg.Stop.VirtualSeconds})
+		}
+	}
+	if err := l.trace.flush(); err != nil {
+		return nil, fmt.Errorf("lab: write trace: %w", err)
+	}
+	return l.result()
+}
+
+// finished reports whether the run is over: mining stopped, nothing in
+// flight and no partition or churn change still to come.
+func (l *Lab) finished() bool {
+	return l.mining.stopped && l.inFlight == 0 && l.pendingNetwork == 0
+}
+
+func (l *Lab) handle(e event) error {
+	switch e.kind {
+	case evDeliver:
+		return l.deliver(e)
+	case evMine:
+		return l.mine(e)
+	case evWake:
+		n := l.nodes[e.node]
+		if n.wakeAt == e.t {
+			n.wakeAt = 0
+		}
+		if n.online {
+			l.step(n, tickEvent)
+		}
+	case evPartition:
+		l.pendingNetwork--
+		l.startPartition(int(e.link))
+	case evHeal:
+		l.pendingNetwork--
+		l.healPartition(int(e.link))
+	case evChurn:
+		l.pendingNetwork--
+		l.churn(int(e.link))
+	case evTx:
+		return l.sendTx(e)
+	case evStop:
+		l.stopMining()
+	case evRedial:
+		l.redial(int(e.link))
+	}
+	return nil
+}
+
+// schedule puts the config's timed events on the queue.
+func (l *Lab) schedule() {
+	for i, p := range l.cfg.Partitions {
+		l.q.push(event{t: usOf(p.AtS), kind: evPartition, link: int32(i)})
+		l.pendingNetwork++
+		if p.HealS != nil {
+			l.q.push(event{t: usOf(*p.HealS), kind: evHeal, link: int32(i)})
+			l.pendingNetwork++
+		}
+	}
+	for i, c := range l.cfg.Churn {
+		l.q.push(event{t: usOf(c.AtS), kind: evChurn, link: int32(i)})
+		l.pendingNetwork++
+	}
+	l.connectInitial()
+	l.scheduleMining()
+	l.scheduleTx()
+}

@@ -1,0 +1,310 @@
+package lab
+
+import (
+	"math"
+	"slices"
+
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/protocol"
+)
+
+// link is one direction of a connection between two nodes. Its latency is
+// drawn once; with a bandwidth, messages queue behind each other (busyUntil),
+// so a link delivers in the order it was given messages.
+type link struct {
+	from, to  int32
+	latency   int64 // microseconds
+	busyUntil int64
+	// epoch changes when the connection drops: a message sent in an older
+	// epoch is lost with the connection.
+	epoch uint32
+}
+
+// edgeState is the connection state of an undirected edge.
+type edgeState struct {
+	up bool
+	// notBefore: after a node dropped or banned the other, the connection
+	// is redialled no earlier than this.
+	notBefore int64
+	redialing bool
+}
+
+// redialDelay is how long a node waits to redial a peer it dropped (the
+// libp2p driver's first backoff step).
+const redialDelay = 10_000_000
+
+func (l *Lab) buildLinks() {
+	rng := l.rng(streamLatency, 0)
+	override := map[[2]int]int64{}
+	for _, o := range l.cfg.Links {
+		override[[2]int{o.From, o.To}] = msToUS(o.LatencyMS)
+	}
+	l.links = make([]link, 2*len(l.edges))
+	l.edgeState = make([]edgeState, len(l.edges))
+	for i, e := range l.edges {
+		lat := drawLatencyUS(l.cfg.LatencyMS, rng)
+		ab, ba := lat, lat
+		if v, ok := override[[2]int{e.a, e.b}]; ok {
+			ab = v
+		}
+		if v, ok := override[[2]int{e.b, e.a}]; ok {
+			ba = v
+		}
+		l.links[2*i] = link{from: int32(e.a), to: int32(e.b), latency: ab}
+		l.links[2*i+1] = link{from: int32(e.b), to: int32(e.a), latency: ba}
+		l.nodes[e.a].addNeighbour(e.b, int32(2*i), int32(i))
+		l.nodes[e.b].addNeighbour(e.a, int32(2*i+1), int32(i))
+	}
+}
+
+// canConnect reports whether nodes a and b may hold a connection now: both
+// online and in the same group of every partition in force.
+func (l *Lab) canConnect(a, b int) bool {
+	if !l.nodes[a].online || !l.nodes[b].online {
+		return false
+	}
+	for _, pi := range l.active {
+		if groupOf(l.cfg.Partitions[pi].Groups, a) != groupOf(l.cfg.Partitions[pi].Groups, b) {
+			return false
+		}
+	}
+	return true
+}
+
+// groupOf returns the index of the group holding node, or -1 when no group
+// lists it (the unlisted nodes form one more group).
+func groupOf(groups [][]int, node int) int {
+	for g, grp := range groups {
+		if slices.Contains(grp, node) {
+			return g
+		}
+	}
+	return -1
+}
+
+func (l *Lab) connectInitial() {
+	for i := range l.nodes {
+		l.nodes[i].online = true
+	}
+	for _, c := range l.cfg.Churn {
+		// A node whose first churn action is a join starts offline.
+		first := true
+		for _, d := range l.cfg.Churn {
+			if d.Node == c.Node && d.AtS < c.AtS {
+				first = false
+			}
+		}
+		if first && c.Action == "join" {
+			l.nodes[c.Node].online = false
+		}
+	}
+	for e := range l.edges {
+		l.connect(e)
+	}
+}
+
+// connect brings edge e up when its nodes may connect, and tells both
+// cores: the lower-numbered node dialled.
+func (l *Lab) connect(e int) {
+	st := &l.edgeState[e]
+	a, b := l.edges[e].a, l.edges[e].b
+	if st.up || !l.canConnect(a, b) || st.notBefore > l.now {
+		return
+	}
+	st.up = true
+	l.trace.link(l.now, "connected", a, b)
+	na, nb := l.nodes[a], l.nodes[b]
+	l.step(na, protocol.PeerConnected{Peer: nb.name, Inbound: false})
+	l.step(nb, protocol.PeerConnected{Peer: na.name, Inbound: true})
+}
+
+// disconnect takes edge e down: messages in flight on it are lost, and
+// both cores hear the peer went away (skip: a node whose core dropped the
+// peer itself).
+func (l *Lab) disconnect(e int, skip int) {
+	st := &l.edgeState[e]
+	if !st.up {
+		return
+	}
+	st.up = false
+	for _, li := range []int{2 * e, 2*e + 1} {
+		l.links[li].epoch++
+		l.links[li].busyUntil = 0
+	}
+	a, b := l.edges[e].a, l.edges[e].b
+	l.trace.link(l.now, "disconnected", a, b)
+	if a != skip {
+		l.step(l.nodes[a], protocol.PeerDisconnected{Peer: l.nodes[b].name})
+	}
+	if b != skip {
+		l.step(l.nodes[b], protocol.PeerDisconnected{Peer: l.nodes[a].name})
+	}
+}
+
+// dropped handles a core's Disconnect of a peer: the edge goes down and is
+// redialled after a delay (or when a ban ends), as the node's dialer does.
+func (l *Lab) dropped(n *simNode, peer int) {
+	e := int(n.edgeTo[peer])
+	st := &l.edgeState[e]
+	st.notBefore = max(st.notBefore, l.now+redialDelay)
+	l.disconnect(e, n.idx)
+	if !st.redialing {
+		st.redialing = true
+		l.q.push(event{t: st.notBefore, kind: evRedial, link: int32(e)})
+	}
+}
+
+func (l *Lab) redial(e int) {
+	st := &l.edgeState[e]
+	st.redialing = false
+	if st.notBefore > l.now {
+		st.redialing = true
+		l.q.push(event{t: st.notBefore, kind: evRedial, link: int32(e)})
+		return
+	}
+	l.connect(e)
+}
+
+func (l *Lab) startPartition(i int) {
+	l.active = append(l.active, i)
+	l.trace.partition(l.now, l.cfg.Partitions[i].Groups)
+	for e, st := range l.edgeState {
+		if st.up && !l.canConnect(l.edges[e].a, l.edges[e].b) {
+			l.disconnect(e, -1)
+		}
+	}
+}
+
+func (l *Lab) healPartition(i int) {
+	l.active = slices.DeleteFunc(l.active, func(x int) bool { return x == i })
+	l.trace.heal(l.now)
+	for e := range l.edgeState {
+		l.connect(e)
+	}
+}
+
+func (l *Lab) churn(i int) {
+	c := l.cfg.Churn[i]
+	n := l.nodes[c.Node]
+	switch c.Action {
+	case "leave":
+		if !n.online {
+			return
+		}
+		l.trace.nodeEvent(l.now, "leave", c.Node)
+		for _, e := range n.edges {
+			l.disconnect(int(e), -1)
+		}
+		n.online = false
+	case "join":
+		if n.online {
+			return
+		}
+		n.online = true
+		l.trace.nodeEvent(l.now, "join", c.Node)
+		for _, e := range n.edges {
+			l.connect(int(e))
+		}
+	}
+	l.rescheduleMining()
+}
+
+// send puts a message on the link from n to peer; it is lost when the
+// connection is down.
+func (l *Lab) send(n *simNode, peer int, m protocol.Message, size int) {
+	li := n.linkTo[peer]
+	if !l.edgeState[li/2].up {
+		l.stats.dropped++
+		return
+	}
+	lk := &l.links[li]
+	depart := l.now
+	if bw := l.cfg.BandwidthMbps; bw > 0 {
+		depart = max(depart, lk.busyUntil) + int64(math.Ceil(float64(size)*8/bw))
+		lk.busyUntil = depart
+	}
+	l.stats.sent++
+	l.stats.bytes += uint64(size)
+	l.inFlight++
+	if l.opt.TraceMessages {
+		l.trace.message(l.now, "sent", n.idx, peer, m.Kind(), size, messageHash(m))
+	}
+	l.q.push(event{t: depart + lk.latency, kind: evDeliver, link: li, epoch: lk.epoch, msg: m})
+}
+
+// deliver hands a message to the core at the far end of its link.
+func (l *Lab) deliver(e event) error {
+	l.inFlight--
+	lk := &l.links[e.link]
+	if lk.epoch != e.epoch || !l.edgeState[e.link/2].up {
+		l.stats.dropped++
+		return nil
+	}
+	l.stats.delivered++
+	m := e.msg.(protocol.Message)
+	to, from := l.nodes[lk.to], l.nodes[lk.from]
+	if l.opt.TraceMessages {
+		l.trace.message(l.now, "received", from.idx, to.idx, m.Kind(), messageSize(m), messageHash(m))
+	}
+	if id, gossip := l.gossipID(m); gossip {
+		// GossipSub's seen cache: the p2p driver hands a gossiped block or
+		// transaction to the core once, from the first peer that sent it.
+		if !to.seen.add(id, l.now) {
+			l.stats.duplicates++
+			return nil
+		}
+	}
+	l.step(to, protocol.Received{From: from.name, Msg: m})
+	l.afterReceive(to, m)
+	return nil
+}
+
+// gossipID is a gossip message's id (GossipSub's content-hash message id:
+// one block or transaction is one message whoever relays it). A block's is
+// computed once for all nodes: the hash of an immutable block is shared
+// work, as a signature cache is.
+func (l *Lab) gossipID(m protocol.Message) (chain.Hash, bool) {
+	switch m := m.(type) {
+	case protocol.NewBlock:
+		if h, ok := l.blockIDs[m.Block]; ok {
+			return h, true
+		}
+		h := m.Block.Hash()
+		l.blockIDs[m.Block] = h
+		return h, true
+	case protocol.NewTx:
+		h := m.Tx.TxID()
+		h[0] ^= 1 // a txid and a block hash never share an id
+		return h, true
+	}
+	return chain.Hash{}, false
+}
+
+// seenCache remembers the gossip message ids a node received for
+// seenTTL, as GossipSub's seen cache does (its default TTL is 2 minutes).
+type seenCache struct {
+	at     map[chain.Hash]int64
+	pruned int64
+}
+
+const seenTTL = 120_000_000
+
+// add records id at time now and reports whether it was new.
+func (c *seenCache) add(id chain.Hash, now int64) bool {
+	if c.at == nil {
+		c.at = map[chain.Hash]int64{}
+	}
+	if t, ok := c.at[id]; ok && now-t < seenTTL {
+		return false
+	}
+	c.at[id] = now
+	if now-c.pruned > seenTTL {
+		c.pruned = now
+		for k, t := range c.at {
+			if now-t >= seenTTL {
+				delete(c.at, k)
+			}
+		}
+	}
+	return true
+}

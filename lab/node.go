@@ -1,0 +1,286 @@
+package lab
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/consensus/sigverify"
+	"github.com/devchain/devchain/consensus/store"
+	"github.com/devchain/devchain/mempool"
+	"github.com/devchain/devchain/protocol"
+)
+
+// simNode is one simulated node: the real protocol core, consensus engine
+// (on an in-memory store) and mempool, as `node run` wires them. The lab is
+// its driver: it carries the core's messages and feeds it events.
+type simNode struct {
+	idx    int
+	name   protocol.PeerID
+	engine *consensus.Engine
+	pool   *mempool.Pool
+	core   *protocol.Core
+	payTo  chain.Address
+	online bool
+
+	// linkTo and edgeTo map a neighbour to the directed link towards it
+	// and to the undirected edge; edges lists the node's edges in order.
+	linkTo map[int]int32
+	edgeTo map[int]int32
+	neigh  []int
+	edges  []int32
+
+	miner    int      // index in cfg.Miners, -1 when the node does not mine
+	strategy strategy // nil when the node does not mine
+	tip      chain.Hash
+	tipH     uint32
+	// wakeAt is the time of the earliest wake scheduled (0: none).
+	wakeAt int64
+	// seen is the driver's gossip seen cache.
+	seen seenCache
+}
+
+// tickEvent wakes a core at a deadline.
+var tickEvent = protocol.Tick{}
+
+// labStatusInterval is how often a lab node polls its peers' status. The
+// node's default (1 s) would add two messages per link per virtual second;
+// in the lab no message is lost, so gossip, orphan requests and the status
+// exchange on every (re)connection keep nodes in step, and the poll is a
+// rare safety net.
+const labStatusInterval = 24 * time.Hour
+
+func newSimNode(l *Lab, i int, sigCache *sigverify.Cache) (*simNode, error) {
+	eng, err := consensus.New(consensus.Config{Params: l.params, Store: store.NewMemory(), SigCache: sigCache})
+	if err != nil {
+		return nil, fmt.Errorf("lab: node %d: %w", i, err)
+	}
+	pool := mempool.New(mempool.Config{Params: l.params, SigCache: sigCache})
+	banScore := 0 // the node's default
+	for _, m := range l.cfg.Miners {
+		if m.Node == i && m.Strategy == StrategySelfish {
+			// A pool far ahead hears honest blocks many blocks of work
+			// below its private tip, which an honest node counts against
+			// the sender; the attacker's node keeps listening instead.
+			banScore = math.MaxInt32
+		}
+	}
+	core, err := protocol.New(protocol.Config{
+		Params:         l.params,
+		Engine:         eng,
+		Pool:           pool,
+		Rand:           l.rng(streamNodes, uint64(i)),
+		StatusInterval: labStatusInterval,
+		BanScore:       banScore,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lab: node %d: %w", i, err)
+	}
+	tip := eng.Tip()
+	return &simNode{
+		idx:    i,
+		name:   protocol.PeerID("n" + strconv.Itoa(i)),
+		engine: eng,
+		pool:   pool,
+		core:   core,
+		payTo:  chain.AddressFromPubKey(nodeKey(i).PubKey()),
+		linkTo: map[int]int32{},
+		edgeTo: map[int]int32{},
+		miner:  -1,
+		tip:    tip.Hash,
+		tipH:   tip.Height,
+	}, nil
+}
+
+func (n *simNode) addNeighbour(peer int, li, e int32) {
+	n.linkTo[peer] = li
+	n.edgeTo[peer] = e
+	n.neigh = append(n.neigh, peer)
+	n.edges = append(n.edges, e)
+}
+
+// peerIndex turns a core's peer id back into a node index.
+func peerIndex(p protocol.PeerID) int {
+	s := string(p)
+	if len(s) < 2 || s[0] != 'n' {
+		return -1
+	}
+	i, err := strconv.Atoi(s[1:])
+	if err != nil {
+		return -1
+	}
+	return i
+}
+
+// step feeds one event to n's core and carries out its actions.
+func (l *Lab) step(n *simNode, ev protocol.Event) {
+	n.core.Step(wall(l.now), ev)
+	l.apply(n)
+}
+
+// apply carries out the actions n's core decided, in order.
+func (l *Lab) apply(n *simNode) {
+	for n.core.HasReady() {
+		l.applyActions(n, n.core.Ready())
+	}
+	l.scheduleWake(n)
+}
+
+func (l *Lab) applyActions(n *simNode, actions []protocol.Action) {
+	for _, a := range actions {
+		switch a := a.(type) {
+		case protocol.Send:
+			peer := peerIndex(a.To)
+			if _, ok := n.linkTo[peer]; !ok {
+				continue
+			}
+			msg := a.Msg
+			if n.strategy != nil {
+				var ok bool
+				if msg, ok = n.strategy.outgoing(n, msg); !ok {
+					continue
+				}
+			}
+			l.send(n, peer, msg, messageSize(msg))
+		case protocol.Publish:
+			if nb, ok := a.Msg.(protocol.NewBlock); ok && a.From != "" && n.strategy != nil && !n.strategy.relays(nb.Block) {
+				continue // the miner's policy keeps a competitor's block to itself
+			}
+			l.publish(n, a.Msg, peerIndex(a.From))
+		case protocol.Disconnect:
+			if peer := peerIndex(a.Peer); peer >= 0 {
+				if _, ok := n.edgeTo[peer]; ok {
+					l.dropped(n, peer)
+				}
+			}
+		case protocol.Penalised:
+			l.trace.penalised(l.now, n.idx, peerIndex(a.Peer), a.Points, a.Reason)
+		case protocol.Ban:
+			l.trace.link(l.now, "banned", n.idx, peerIndex(a.Peer))
+			if peer := peerIndex(a.Peer); peer >= 0 {
+				if e, ok := n.edgeTo[peer]; ok {
+					st := &l.edgeState[e]
+					st.notBefore = max(st.notBefore, a.Until.Sub(wall(0)).Microseconds())
+				}
+			}
+		case protocol.TipChanged:
+			l.tipChanged(n, a)
+		}
+	}
+}
+
+// scheduleWake wakes the core at its next deadline (a request's, a status
+// poll's, or at once while downloaded blocks wait for the engine), keeping
+// at most one wake per node ahead of the others.
+func (l *Lab) scheduleWake(n *simNode) {
+	d, ok := n.core.NextDeadline()
+	if !ok {
+		return
+	}
+	t := max(l.now, d.Sub(wall(0)).Microseconds())
+	if n.wakeAt != 0 && n.wakeAt <= t {
+		return
+	}
+	n.wakeAt = t
+	l.q.push(event{t: t, kind: evWake, node: int32(n.idx)})
+}
+
+// publish gossips a message to every connected neighbour but the one it
+// came from (-1: of local origin).
+func (l *Lab) publish(n *simNode, m protocol.Message, from int) {
+	size := messageSize(m)
+	for _, peer := range n.neigh {
+		if peer != from && l.edgeState[n.edgeTo[peer]].up {
+			l.send(n, peer, m, size)
+		}
+	}
+}
+
+// tipChanged records a node's new tip, and a reorg when blocks left its
+// active chain.
+func (l *Lab) tipChanged(n *simNode, a protocol.TipChanged) {
+	for _, b := range a.Connected {
+		l.heldHash(b.Hash(), n.idx)
+	}
+	if d := len(a.Disconnected); d > 0 {
+		l.stats.reorgs++
+		l.stats.maxDepth = max(l.stats.maxDepth, d)
+		l.stats.depthHist[d]++
+		if id, ok := l.byHash[a.Hash]; ok {
+			r := l.blocks[id]
+			r.reorgsTo++
+			r.maxDepth = max(r.maxDepth, d)
+		}
+		l.trace.reorg(l.now, n.idx, d, n.tip, a.Hash)
+		l.wallet.reorged(l, n, a.Disconnected)
+	}
+	n.tip, n.tipH = a.Hash, a.Height
+	l.trace.tip(l.now, n.idx, a.Hash, a.Height)
+}
+
+// afterReceive records the blocks a message brought that the node now
+// holds, and tells the node's mining strategy.
+func (l *Lab) afterReceive(n *simNode, m protocol.Message) {
+	var blocks []*chain.Block
+	switch m := m.(type) {
+	case protocol.NewBlock:
+		blocks = []*chain.Block{m.Block}
+	case protocol.Blocks:
+		blocks = m.Blocks
+	default:
+		return
+	}
+	for _, b := range blocks {
+		h := b.Hash()
+		if n.engine.HaveBlock(h) {
+			l.heldHash(h, n.idx)
+		}
+	}
+	if n.strategy != nil {
+		n.strategy.heard(l, n, blocks)
+	}
+}
+
+// messageSize is the message's size on the wire (the p2p driver's
+// encoding: payload bytes without framing).
+func messageSize(m protocol.Message) int {
+	switch m := m.(type) {
+	case protocol.NewBlock:
+		return m.Block.SerializeSize()
+	case protocol.NewTx:
+		return m.Tx.SerializeSize()
+	case protocol.GetStatus:
+		return 1
+	case protocol.Status:
+		return 2*chain.HashSize + 4 + 1 + len(m.Work.Bytes())
+	case protocol.GetHeaders:
+		return 2 + len(m.Locator)*chain.HashSize + 2
+	case protocol.Headers:
+		return len(m.Headers) * chain.HeaderSize
+	case protocol.GetBlocks:
+		return 3 + len(m.Hashes)*chain.HashSize
+	case protocol.Blocks:
+		s := 0
+		for _, b := range m.Blocks {
+			s += b.SerializeSize() + 3
+		}
+		return s
+	}
+	return 0
+}
+
+// messageHash is the hash a message is about, for the trace.
+func messageHash(m protocol.Message) *chain.Hash {
+	switch m := m.(type) {
+	case protocol.NewBlock:
+		h := m.Block.Hash()
+		return &h
+	case protocol.NewTx:
+		h := m.Tx.TxID()
+		return &h
+	}
+	return nil
+}

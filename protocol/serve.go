@@ -1,0 +1,34 @@
+package protocol
+
+import "fmt"
+
+// serveHeaders answers GetHeaders from the active chain.
+func (c *Core) serveHeaders(from PeerID, m GetHeaders) {
+	if len(m.Locator) == 0 || len(m.Locator) > MaxLocatorHashes {
+		c.penalise(from, PointsBadRequest, fmt.Sprintf("get-headers with %d locator hashes", len(m.Locator)))
+		return
+	}
+	limit := m.Max
+	if limit <= 0 || limit > MaxHeadersPerMsg {
+		limit = MaxHeadersPerMsg
+	}
+	c.send(from, Headers{ID: m.ID, Headers: c.engine.HeadersAfter(m.Locator, limit)})
+}
+
+// serveBlocks answers GetBlocks with the blocks asked for, up to the first
+// this node lacks (or cannot read back intact).
+func (c *Core) serveBlocks(from PeerID, m GetBlocks) {
+	if len(m.Hashes) == 0 || len(m.Hashes) > MaxBlocksPerMsg {
+		c.penalise(from, PointsBadRequest, fmt.Sprintf("get-blocks with %d hashes", len(m.Hashes)))
+		return
+	}
+	out := Blocks{ID: m.ID}
+	for _, h := range m.Hashes {
+		b, err := c.engine.Block(h)
+		if err != nil {
+			break
+		}
+		out.Blocks = append(out.Blocks, b)
+	}
+	c.send(from, out)
+}
