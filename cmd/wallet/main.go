@@ -194,6 +194,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer lock.Unlock()
+	a.fileLock = lock
 	switch cmd {
 	case "create":
 		err = a.create(ctx)
@@ -232,6 +233,7 @@ func oneLine(err error) string {
 type app struct {
 	opts           *options
 	stdout, stderr io.Writer
+	fileLock       *wallet.FileLock // held for the command (released early by send --wait)
 }
 
 func (a *app) walletPath() (string, error) {
@@ -570,6 +572,11 @@ func (a *app) send(ctx context.Context) error {
 	fmt.Fprintln(a.stdout, res.TxID)
 	if wait == 0 {
 		return nil
+	}
+	// The payment and its pending spends are saved: waiting for blocks needs
+	// the node, not the wallet file, so other commands may use it meanwhile.
+	if err := a.fileLock.Unlock(); err != nil {
+		return err
 	}
 	return a.waitConfirmations(ctx, client, res.TxID.String(), wait)
 }

@@ -30,7 +30,8 @@ func TestParseWait(t *testing.T) {
 // TestSendWaitWithoutEvents: against a node that streams no events (the
 // fake node answers GET /events with JSON), send --wait says so and polls;
 // it returns once the payment has its confirmations, the txid still the
-// last line of stdout.
+// last line of stdout. While it waits, the wallet file is free for other
+// commands.
 func TestSendWaitWithoutEvents(t *testing.T) {
 	defer func(d time.Duration) { wallet.ConfirmPollInterval = d }(wallet.ConfirmPollInterval)
 	wallet.ConfirmPollInterval = 5 * time.Millisecond
@@ -56,6 +57,11 @@ func TestSendWaitWithoutEvents(t *testing.T) {
 			t.Fatal("send never reached the node")
 		}
 		time.Sleep(time.Millisecond) // polling a fake node's state with a deadline
+	}
+	// While it waits for blocks, send holds no lock on the wallet file:
+	// another command on the same wallet runs at once.
+	if _, errOut, code := cli(t, "--wallet", wf, "addresses"); code != 0 || strings.Contains(errOut, "waiting for another wallet command") {
+		t.Errorf("addresses during send --wait: exit %d\n%s", code, errOut)
 	}
 	node.Mine(1)
 	node.Mine(1)
