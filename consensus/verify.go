@@ -34,8 +34,8 @@ var ErrNoSnapshot = errors.New("consensus: the store cannot take a snapshot")
 type ChainSnapshot struct {
 	params   *Params
 	indexers []Indexer
-	main   []chain.Hash // the active chain, by height
-	store  store.Snapshot
+	main     []chain.Hash // the active chain, by height
+	store    store.Snapshot
 }
 
 // SnapshotChain takes a ChainSnapshot. The caller must Close it.
