@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"time"
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
@@ -29,8 +30,21 @@ const (
 
 // Step implements p2p.Protocol: one event for the core, under the lock.
 func (n *Node) Step(ev protocol.Event) []protocol.Action {
+	return n.withCore(func(now time.Time) { n.core.Step(now, ev) })
+}
+
+// local runs a call of local origin (the miner, RPC) on the core and hands
+// what it decided for the network to the driver.
+func (n *Node) local(call func(now time.Time)) {
+	n.host.Execute(n.withCore(call))
+}
+
+// withCore runs call on the core under the exclusive lock, reports and
+// carries out what concerns the node, stops the node if the store failed,
+// and returns the actions for the network.
+func (n *Node) withCore(call func(now time.Time)) []protocol.Action {
 	n.mu.Lock()
-	n.core.Step(n.now(), ev)
+	call(n.now())
 	acts, halted := n.ready()
 	n.mu.Unlock()
 	n.abortIf(halted)
@@ -99,12 +113,9 @@ func (n *Node) carryOut(acts []protocol.Action) []protocol.Action {
 // processBlock takes a block of local origin (mined here, or given by
 // RPC): the core gives it to the engine and publishes it when stored.
 func (n *Node) processBlock(b *chain.Block, _ origin) (*consensus.Result, error) {
-	n.mu.Lock()
-	res, err := n.core.SubmitBlock(n.now(), b)
-	acts, halted := n.ready()
-	n.mu.Unlock()
-	n.abortIf(halted)
-	n.host.Execute(n.carryOut(acts))
+	var res *consensus.Result
+	var err error
+	n.local(func(now time.Time) { res, err = n.core.SubmitBlock(now, b) })
 	if err != nil {
 		var re *consensus.RuleError
 		if !errors.As(err, &re) {
@@ -127,24 +138,18 @@ func (n *Node) processBlock(b *chain.Block, _ origin) (*consensus.Result, error)
 // reconsiderblock) through the core, so that the mempool and the miner
 // hear of it.
 func (n *Node) changeChain(change func(e *consensus.Engine) (*consensus.Result, error)) (*consensus.Result, error) {
-	n.mu.Lock()
-	res, err := n.core.ChangeChain(n.now(), change)
-	acts, halted := n.ready()
-	n.mu.Unlock()
-	n.abortIf(halted)
-	n.host.Execute(n.carryOut(acts))
+	var res *consensus.Result
+	var err error
+	n.local(func(now time.Time) { res, err = n.core.ChangeChain(now, change) })
 	return res, err
 }
 
 // acceptTx admits a transaction of local origin to the mempool; it and the
 // orphans it unlocked are gossiped.
 func (n *Node) acceptTx(tx *chain.Transaction, _ origin) ([]*mempool.Entry, error) {
-	n.mu.Lock()
-	entries, err := n.core.SubmitTx(n.now(), tx)
-	acts, halted := n.ready()
-	n.mu.Unlock()
-	n.abortIf(halted)
-	n.host.Execute(n.carryOut(acts))
+	var entries []*mempool.Entry
+	var err error
+	n.local(func(now time.Time) { entries, err = n.core.SubmitTx(now, tx) })
 	return entries, err
 }
 
