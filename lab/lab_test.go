@@ -181,7 +181,7 @@ const zTolerance = 4
 // the measured proportion: sqrt(p(1-p)/N) with p the expected rate and N
 // the blocks mined.
 func TestHonestStaleRate(t *testing.T) {
-	ratios, blocks := []float64{0.01, 0.05}, 2000
+	ratios, blocks := []float64{0.01, 0.05}, 4000
 	if long() {
 		ratios, blocks = []float64{0.001, 0.005, 0.01, 0.02, 0.05}, 40000
 	}
