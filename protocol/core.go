@@ -26,8 +26,8 @@ const (
 	// blocks (80 bytes each: 2.5 MB).
 	MaxSyncHeaders = 16 * MaxHeadersPerMsg
 
-	// Request deadlines: a status or headers answer is small, a batch of
-	// blocks may be large.
+	// Request deadlines (defaults of Config's fields of the same names): a
+	// status or headers answer is small, a batch of blocks may be large.
 	StatusTimeout  = 10 * time.Second
 	HeadersTimeout = 15 * time.Second
 	BlocksTimeout  = 30 * time.Second
@@ -93,6 +93,13 @@ type Config struct {
 	// MaxPeerRecords bounds the table of scores, bans and stalls kept by
 	// peer id across reconnects (default DefaultMaxPeerRecords).
 	MaxPeerRecords int
+	// StatusTimeout, HeadersTimeout and BlocksTimeout are the deadlines of
+	// the core's requests (defaults: the constants of the same names). A
+	// driver whose links are slow (a simulation with seconds of latency)
+	// lengthens them, or every peer would be dropped as stalled.
+	StatusTimeout  time.Duration
+	HeadersTimeout time.Duration
+	BlocksTimeout  time.Duration
 }
 
 // Core is the protocol state machine of one node. It is not safe for
@@ -138,6 +145,15 @@ func New(cfg Config) (*Core, error) {
 	}
 	if cfg.MaxPeerRecords <= 0 {
 		cfg.MaxPeerRecords = DefaultMaxPeerRecords
+	}
+	if cfg.StatusTimeout <= 0 {
+		cfg.StatusTimeout = StatusTimeout
+	}
+	if cfg.HeadersTimeout <= 0 {
+		cfg.HeadersTimeout = HeadersTimeout
+	}
+	if cfg.BlocksTimeout <= 0 {
+		cfg.BlocksTimeout = BlocksTimeout
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.New(rand.NewPCG(1, 2))
