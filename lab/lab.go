@@ -147,13 +147,15 @@ func New(cfg *Config, opt Options) (*Lab, error) {
 	// (Bitcoin Core's erase, to save memory); shared, that would make the
 	// next node verify again, so the lab's cache keeps them.
 	sigCache := sharedSigCache{sigverify.NewCache(0)}
+	l.buildLinks()
+	slack := l.requestSlack()
 	l.nodes = make([]*simNode, cfg.Nodes)
 	for i := range l.nodes {
-		if l.nodes[i], err = newSimNode(l, i, sigCache); err != nil {
+		if l.nodes[i], err = newSimNode(l, i, sigCache, slack); err != nil {
 			return nil, err
 		}
 	}
-	l.buildLinks()
+	l.attachLinks()
 	genesis := &blockRec{block: l.params.GenesisBlock, hash: l.params.GenesisHash, parent: -1, miner: -1}
 	l.addBlock(genesis)
 	for i := range l.nodes {

@@ -52,7 +52,7 @@ var tickEvent = protocol.Tick{}
 // rare safety net.
 const labStatusInterval = 24 * time.Hour
 
-func newSimNode(l *Lab, i int, sigCache consensus.SigCache) (*simNode, error) {
+func newSimNode(l *Lab, i int, sigCache consensus.SigCache, slack time.Duration) (*simNode, error) {
 	eng, err := consensus.New(consensus.Config{Params: l.params, Store: store.NewMemory(), SigCache: sigCache})
 	if err != nil {
 		return nil, fmt.Errorf("lab: node %d: %w", i, err)
@@ -74,6 +74,9 @@ func newSimNode(l *Lab, i int, sigCache consensus.SigCache) (*simNode, error) {
 		Rand:           l.rng(streamNodes, uint64(i)),
 		StatusInterval: labStatusInterval,
 		BanScore:       banScore,
+		StatusTimeout:  protocol.StatusTimeout + slack,
+		HeadersTimeout: protocol.HeadersTimeout + slack,
+		BlocksTimeout:  protocol.BlocksTimeout + slack,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("lab: node %d: %w", i, err)
