@@ -51,6 +51,10 @@ type Engine struct {
 	log        *slog.Logger
 	index      map[chain.Hash]*blockNode
 	main       []*blockNode // the active chain, by height
+	// mainTimes are the timestamps of main's blocks, side by side: the
+	// median time past of a main-chain block reads one cache line, not
+	// eleven scattered nodes.
+	mainTimes []uint32
 	candidates map[*blockNode]struct{}
 	orphans    *orphanPool
 	nextSeq    uint64
@@ -226,8 +230,10 @@ func (e *Engine) loadIndex() error {
 		return fmt.Errorf("consensus: load block index: %w: tip %s is not in the index", store.ErrCorrupt, tipHash)
 	}
 	e.main = make([]*blockNode, tip.height+1)
+	e.mainTimes = make([]uint32, tip.height+1)
 	for n := tip; n != nil; n = n.parent {
 		e.main[n.height] = n
+		e.mainTimes[n.height] = n.header.Timestamp
 		n.seq = 0
 	}
 	e.nextSeq = 2
@@ -320,7 +326,7 @@ func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error 
 	}
 	node := e.index[hash]
 	if node == nil {
-		node = newBlockNode(b.Header, parent)
+		node = newBlockNodeHash(b.Header, hash, parent)
 	}
 	if sanityErr == nil {
 		sanityErr = checkBlockContext(b, node.height)
