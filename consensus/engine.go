@@ -46,15 +46,15 @@ type Config struct {
 // An Engine starts no goroutines and reads no clock; it is not safe for
 // concurrent use. Callers serialise access (the node holds a mutex).
 type Engine struct {
-	params     *Params
-	store      store.Store
-	log        *slog.Logger
-	index      map[chain.Hash]*blockNode
-	main       []*blockNode // the active chain, by height
+	params *Params
+	store  store.Store
+	log    *slog.Logger
+	index  map[chain.Hash]*blockNode
+	main   []*blockNode // the active chain, by height
 	// mainTimes are the timestamps of main's blocks, side by side: the
 	// median time past of a main-chain block reads one cache line, not
 	// eleven scattered nodes.
-	mainTimes []uint32
+	mainTimes  []uint32
 	candidates map[*blockNode]struct{}
 	orphans    *orphanPool
 	nextSeq    uint64
