@@ -299,7 +299,7 @@ func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error 
 		res.MissingParent = e.orphans.root(hash)
 		return nil
 	}
-	if err := CheckProofOfWork(&b.Header, e.params.PowLimit); err != nil {
+	if err := CheckHashProofOfWork(hash, b.Header.Bits, e.params.PowLimit); err != nil {
 		return err
 	}
 	txids := b.TxIDs()

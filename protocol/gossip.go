@@ -72,7 +72,7 @@ func (c *Core) judgeBlock(from PeerID, b *chain.Block) consensus.Status {
 	if c.engine.HaveBlock(hash) {
 		return consensus.StatusDuplicate
 	}
-	if err := consensus.CheckProofOfWork(&b.Header, c.cfg.Params.PowLimit); err != nil {
+	if err := consensus.CheckHashProofOfWork(hash, b.Header.Bits, c.cfg.Params.PowLimit); err != nil {
 		c.penalise(from, PointsInvalidBlock, fmt.Sprintf("gossiped block %s: %v", hash, err))
 		return 0
 	}
