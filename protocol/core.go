@@ -3,6 +3,7 @@ package protocol
 import (
 	"errors"
 	"log/slog"
+	"math/big"
 	"math/rand/v2"
 	"time"
 
@@ -127,6 +128,10 @@ type Core struct {
 	// syncCheck: something that can start a sync changed (a status
 	// arrived, a sync ended) since maybeStartSync last looked.
 	syncCheck bool
+	// private are the blocks AcceptBlock withheld and Announce has not
+	// released: not named in Status, not served (a withholding miner's
+	// branch stays its own until it publishes it).
+	private map[chain.Hash]struct{}
 }
 
 // New returns a core on an opened engine and mempool.
@@ -170,6 +175,7 @@ func New(cfg Config) (*Core, error) {
 		peers:   map[PeerID]*peer{},
 		records: map[PeerID]*record{},
 		pending: map[RequestID]*request{},
+		private: map[chain.Hash]struct{}{},
 	}, nil
 }
 
@@ -318,15 +324,32 @@ func (c *Core) tipBefore(res *consensus.Result) chain.Hash {
 
 // AcceptBlock gives a block of local origin to the engine without
 // publishing it: a withholding miner's (selfish mining) private block.
-// Announce publishes it later.
+// Until Announce publishes it, the block is private: a Status names the
+// last public block of the active chain below it, and GetHeaders and
+// GetBlocks answers stop before it, so peers learn of it only when it is
+// announced. (A block SubmitBlock publishes on top of a private one would
+// reveal it: a withholding miner builds with AcceptBlock.)
 func (c *Core) AcceptBlock(now time.Time, b *chain.Block) (*consensus.Result, error) {
 	c.now = now
-	return c.processBlock(b)
+	res, err := c.processBlock(b)
+	if err == nil && (res.Status == consensus.StatusMainChain || res.Status == consensus.StatusSideChain) {
+		c.private[res.Hash] = struct{}{}
+	}
+	return res, err
 }
 
-// Announce publishes a block the node holds (one AcceptBlock withheld).
+// Announce publishes a block the node holds (one AcceptBlock withheld),
+// which is then public.
 func (c *Core) Announce(b *chain.Block) {
+	delete(c.private, b.Hash())
 	c.emit(Publish{Msg: NewBlock{Block: b}})
+}
+
+// Private reports whether a block is withheld (AcceptBlock'ed and not yet
+// announced).
+func (c *Core) Private(hash chain.Hash) bool {
+	_, ok := c.private[hash]
+	return ok
 }
 
 // Rebroadcast publishes a transaction still in the mempool again (a
@@ -359,10 +382,17 @@ func (c *Core) NextDeadline() (time.Time, bool) {
 	return next, !next.IsZero()
 }
 
-// status describes the active tip.
+// status describes the active tip, or the last public block below it when
+// the tip is private.
 func (c *Core) status(id RequestID) Status {
-	tip := c.engine.Tip()
-	return Status{ID: id, Genesis: c.cfg.Params.GenesisHash, Tip: tip.Hash, Height: tip.Height, Work: tip.ChainWork}
+	height := c.engine.Height()
+	hash, _ := c.engine.MainChainHash(height)
+	for c.Private(hash) && height > 0 {
+		height--
+		hash, _ = c.engine.MainChainHash(height)
+	}
+	work, _, _ := c.engine.Work(hash)
+	return Status{ID: id, Genesis: c.cfg.Params.GenesisHash, Tip: hash, Height: height, Work: new(big.Int).Set(work)}
 }
 
 // tick polls statuses and enforces deadlines.
