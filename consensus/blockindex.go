@@ -31,7 +31,12 @@ type blockNode struct {
 }
 
 func newBlockNode(h chain.BlockHeader, parent *blockNode) *blockNode {
-	n := &blockNode{hash: h.Hash(), header: h, parent: parent, work: CalcWork(h.Bits)}
+	return newBlockNodeHash(h, h.Hash(), parent)
+}
+
+// newBlockNodeHash is newBlockNode for a caller that already hashed h.
+func newBlockNodeHash(h chain.BlockHeader, hash chain.Hash, parent *blockNode) *blockNode {
+	n := &blockNode{hash: hash, header: h, parent: parent, work: CalcWork(h.Bits)}
 	if parent != nil {
 		n.height = parent.height + 1
 		n.work.Add(n.work, parent.work)
@@ -67,6 +72,18 @@ func (n *blockNode) medianTimePast() uint32 {
 		times = append(times, it.header.Timestamp)
 	}
 	return MedianTime(times)
+}
+
+// medianTimePast is n.medianTimePast, read from the main chain's
+// timestamps when n is on it.
+func (e *Engine) medianTimePast(n *blockNode) uint32 {
+	if !e.onMainChain(n) {
+		return n.medianTimePast()
+	}
+	var times [MedianTimeBlocks]uint32
+	start := max(int(n.height)+1-MedianTimeBlocks, 0)
+	k := copy(times[:], e.mainTimes[start:n.height+1])
+	return MedianTime(times[:k])
 }
 
 // MedianTime returns the median of timestamps (the upper middle one of an

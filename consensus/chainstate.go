@@ -89,6 +89,7 @@ func (e *Engine) connectBlock(n *blockNode) error {
 	}
 	n.status |= store.StatusValid
 	e.main = append(e.main, n)
+	e.mainTimes = append(e.mainTimes, n.header.Timestamp)
 	e.candidates[n] = struct{}{}
 	return nil
 }
@@ -115,6 +116,7 @@ func (e *Engine) disconnectTip() error {
 		return err
 	}
 	e.main = e.main[:len(e.main)-1]
+	e.mainTimes = e.mainTimes[:len(e.mainTimes)-1]
 	return nil
 }
 

@@ -1,6 +1,9 @@
 package consensus
 
-import "math/big"
+import (
+	"math/big"
+	"sync/atomic"
+)
 
 // CompactToBig expands Bitcoin's compact "bits" encoding into the number it
 // stands for: the low 23 bits are a mantissa, bit 23 its sign and the top byte
@@ -51,13 +54,30 @@ var twoTo256 = new(big.Int).Lsh(big.NewInt(1), 256)
 
 // CalcWork returns the expected number of hashes to find a block with the
 // given bits: 2^256 / (target+1). Targets that are not positive count zero.
+// The result is the caller's to modify.
 func CalcWork(bits uint32) *big.Int {
-	target := CompactToBig(bits)
-	if target.Sign() <= 0 {
-		return new(big.Int)
+	// Consecutive blocks nearly always share their bits: the last answer
+	// is kept, sparing a 256-bit division per block and per header.
+	if m := lastWork.Load(); m != nil && m.bits == bits {
+		return new(big.Int).Set(m.work)
 	}
-	return new(big.Int).Div(twoTo256, target.Add(target, big.NewInt(1)))
+	work := new(big.Int)
+	if target := CompactToBig(bits); target.Sign() > 0 {
+		work.Div(twoTo256, target.Add(target, big.NewInt(1)))
+	}
+	lastWork.Store(&workMemo{bits: bits, work: new(big.Int).Set(work)})
+	return work
 }
+
+// workMemo is one CalcWork answer, never modified once stored.
+type workMemo struct {
+	bits uint32
+	work *big.Int
+}
+
+// lastWork is CalcWork's last answer (atomic: engines in different
+// goroutines share it).
+var lastWork atomic.Pointer[workMemo]
 
 // HashToBig interprets a block hash as the little-endian 256-bit number that
 // proof of work compares with the target.

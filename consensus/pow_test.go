@@ -2,6 +2,8 @@ package consensus_test
 
 import (
 	"errors"
+	"math/big"
+	"math/rand"
 	"testing"
 
 	"github.com/devchain/devchain/chain"
@@ -184,4 +186,41 @@ func devnetParams(tb testing.TB) *consensus.Params {
 		tb.Fatal(err)
 	}
 	return p
+}
+
+// TestCheckHashProofOfWorkAgreesWithBigInts: the byte-wise comparison of a
+// hash with its target decides as the 256-bit numbers do, at the target
+// exactly, one above and one below, and for random hashes near it.
+func TestCheckHashProofOfWorkAgreesWithBigInts(t *testing.T) {
+	limit := bitcoinMainPowLimit
+	rng := rand.New(rand.NewSource(7))
+	toHash := func(n *big.Int) (h chain.Hash) {
+		var be [32]byte
+		n.FillBytes(be[:])
+		for i := range be {
+			h[i] = be[31-i]
+		}
+		return h
+	}
+	for _, bits := range []uint32{0x1d00ffff, 0x1b0404cb, 0x03000001, 0x1c7fffff, 0x207fffff} {
+		target := consensus.CompactToBig(bits)
+		hashes := []*big.Int{target, new(big.Int).Add(target, big.NewInt(1)), new(big.Int).Sub(target, big.NewInt(1))}
+		for range 200 {
+			// Random numbers with the target's length, so both verdicts occur.
+			n := new(big.Int).Rand(rng, new(big.Int).Lsh(big.NewInt(1), uint(target.BitLen())))
+			hashes = append(hashes, n)
+		}
+		for _, n := range hashes {
+			err := consensus.CheckHashProofOfWork(toHash(n), bits, limit)
+			wantHigh := n.Cmp(target) > 0
+			switch {
+			case target.Cmp(limit) > 0:
+				if !errors.Is(err, consensus.ErrBadTarget) {
+					t.Fatalf("bits %08x: %v, want ErrBadTarget", bits, err)
+				}
+			case wantHigh != errors.Is(err, consensus.ErrHighHash) || (!wantHigh && err != nil):
+				t.Fatalf("bits %08x, hash %x: %v, want high=%v", bits, n, err, wantHigh)
+			}
+		}
+	}
 }

@@ -27,7 +27,7 @@ func (e *Engine) info(n *blockNode) BlockInfo {
 		Header:     n.header,
 		Height:     n.height,
 		ChainWork:  new(big.Int).Set(n.work),
-		MedianTime: n.medianTimePast(),
+		MedianTime: e.medianTimePast(n),
 		HaveData:   n.status.Has(store.StatusHaveData),
 		Valid:      n.status.Has(store.StatusValid),
 		Invalid:    n.failed(),

@@ -92,7 +92,7 @@ func (e *Engine) checkHeaderContext(h *chain.BlockHeader, parent *blockNode, now
 	if want := e.nextBits(parent); h.Bits != want {
 		return ruleError(ErrBadDiffBits, "bits %08x, want %08x", h.Bits, want)
 	}
-	if mtp := parent.medianTimePast(); h.Timestamp <= mtp {
+	if mtp := e.medianTimePast(parent); h.Timestamp <= mtp {
 		return ruleError(ErrTimeTooOld, "timestamp %d is not after the median time past %d", h.Timestamp, mtp)
 	}
 	if limit := now.Unix() + e.params.MaxFutureBlockSeconds; int64(h.Timestamp) > limit {

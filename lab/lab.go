@@ -141,14 +141,21 @@ func New(cfg *Config, opt Options) (*Lab, error) {
 	if l.edges, err = buildEdges(cfg, l.rng(streamTopology, 0)); err != nil {
 		return nil, err
 	}
-	sigCache := sigverify.NewCache(0) // shared: a verdict on a signature is not node state
+	// One signature cache for every node: a verdict on a signature is not
+	// node state, as a signature cache shared by a node's engine and
+	// mempool is not. The engine forgets entries once a block used them
+	// (Bitcoin Core's erase, to save memory); shared, that would make the
+	// next node verify again, so the lab's cache keeps them.
+	sigCache := sharedSigCache{sigverify.NewCache(0)}
+	l.buildLinks()
+	slack := l.requestSlack()
 	l.nodes = make([]*simNode, cfg.Nodes)
 	for i := range l.nodes {
-		if l.nodes[i], err = newSimNode(l, i, sigCache); err != nil {
+		if l.nodes[i], err = newSimNode(l, i, sigCache, slack); err != nil {
 			return nil, err
 		}
 	}
-	l.buildLinks()
+	l.attachLinks()
 	genesis := &blockRec{block: l.params.GenesisBlock, hash: l.params.GenesisHash, parent: -1, miner: -1}
 	l.addBlock(genesis)
 	for i := range l.nodes {
@@ -314,3 +321,10 @@ func (l *Lab) schedule() {
 	l.scheduleMining()
 	l.scheduleTx()
 }
+
+// sharedSigCache is a signature cache whose entries a block connect does
+// not erase (the cache's own bound still evicts).
+type sharedSigCache struct{ *sigverify.Cache }
+
+// Remove keeps the entry: another node will check the same signature.
+func (sharedSigCache) Remove(*consensus.SigCheck) {}

@@ -3,6 +3,7 @@ package lab
 import (
 	"math"
 	"slices"
+	"time"
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/protocol"
@@ -52,9 +53,32 @@ func (l *Lab) buildLinks() {
 		}
 		l.links[2*i] = link{from: int32(e.a), to: int32(e.b), latency: ab}
 		l.links[2*i+1] = link{from: int32(e.b), to: int32(e.a), latency: ba}
+	}
+}
+
+// attachLinks gives every node its neighbours (after the nodes exist).
+func (l *Lab) attachLinks() {
+	for i, e := range l.edges {
 		l.nodes[e.a].addNeighbour(e.b, int32(2*i), int32(i))
 		l.nodes[e.b].addNeighbour(e.a, int32(2*i+1), int32(i))
 	}
+}
+
+// requestSlack is what the lab adds to the core's request deadlines: a
+// round trip over the slowest link, and, with a bandwidth, the time to send
+// a full batch of the largest blocks twice over. The node's deadlines are
+// made for internet latencies; a simulated link of seconds would otherwise
+// get every peer dropped as stalled.
+func (l *Lab) requestSlack() time.Duration {
+	var slowest int64
+	for _, lk := range l.links {
+		slowest = max(slowest, lk.latency)
+	}
+	us := 2 * slowest
+	if bw := l.cfg.BandwidthMbps; bw > 0 {
+		us += int64(math.Ceil(2 * float64(l.params.MaxBlockBytes) * 8 / bw))
+	}
+	return time.Duration(us) * time.Microsecond
 }
 
 // canConnect reports whether nodes a and b may hold a connection now: both

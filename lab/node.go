@@ -8,7 +8,6 @@ import (
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
-	"github.com/devchain/devchain/consensus/sigverify"
 	"github.com/devchain/devchain/consensus/store"
 	"github.com/devchain/devchain/mempool"
 	"github.com/devchain/devchain/protocol"
@@ -53,7 +52,7 @@ var tickEvent = protocol.Tick{}
 // rare safety net.
 const labStatusInterval = 24 * time.Hour
 
-func newSimNode(l *Lab, i int, sigCache *sigverify.Cache) (*simNode, error) {
+func newSimNode(l *Lab, i int, sigCache consensus.SigCache, slack time.Duration) (*simNode, error) {
 	eng, err := consensus.New(consensus.Config{Params: l.params, Store: store.NewMemory(), SigCache: sigCache})
 	if err != nil {
 		return nil, fmt.Errorf("lab: node %d: %w", i, err)
@@ -75,6 +74,9 @@ func newSimNode(l *Lab, i int, sigCache *sigverify.Cache) (*simNode, error) {
 		Rand:           l.rng(streamNodes, uint64(i)),
 		StatusInterval: labStatusInterval,
 		BanScore:       banScore,
+		StatusTimeout:  protocol.StatusTimeout + slack,
+		HeadersTimeout: protocol.HeadersTimeout + slack,
+		BlocksTimeout:  protocol.BlocksTimeout + slack,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("lab: node %d: %w", i, err)

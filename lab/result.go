@@ -28,20 +28,30 @@ func (l *Lab) result() (*Result, error) {
 		Events:         l.events,
 		BlocksMined:    len(l.blocks) - 1,
 	}
-	// The final tip: the one most nodes hold (all of them when converged);
-	// on a tie the higher block, then the one of the lowest node.
-	count := map[chain.Hash]int{}
+	// The final tip: the one most nodes online at the end hold (all of
+	// them when converged; a node that left keeps its old tip and is not
+	// asked); on a tie the higher block, then the one of the lowest node.
+	var voters []*simNode
 	for _, n := range l.nodes {
+		if n.online {
+			voters = append(voters, n)
+		}
+	}
+	if len(voters) == 0 {
+		voters = l.nodes
+	}
+	count := map[chain.Hash]int{}
+	for _, n := range voters {
 		count[n.tip]++
 	}
-	best := l.nodes[0]
-	for _, n := range l.nodes[1:] {
+	best := voters[0]
+	for _, n := range voters[1:] {
 		c, bc := count[n.tip], count[best.tip]
 		if c > bc || (c == bc && n.tipH > best.tipH) {
 			best = n
 		}
 	}
-	s.Converged = count[best.tip] == len(l.nodes)
+	s.Converged = count[best.tip] == len(voters)
 	s.FinalTip = best.tip.String()
 	s.FinalHeight = best.tipH
 	main := make([]bool, len(l.blocks))

@@ -51,20 +51,20 @@ func selfishConfig(a, gamma float64, honest, blocks int) *Config {
 // finite network: the finder of an honest block mines on it, so the
 // network's gamma is at most (h-1)/h with h honest miners, and
 // |R(a, gamma) - R(a, gamma (h-1)/h)| is added. Each point has its own seed.
-// CI runs 2,000 blocks per point (in parallel); LAB_LONG=1 runs 60,000 blocks with 20
-// honest miners and also demands the 0.01.
+// CI runs 3,000 blocks per point (in parallel); LAB_LONG=1 runs 40,000 blocks with 20
+// honest miners at 15 points and also demands the 0.01.
 func TestSelfishRevenue(t *testing.T) {
 	type point struct{ a, g float64 }
 	points := []point{{0.1, 0}, {1.0 / 3, 0.5}, {0.45, 1}, {0.4, 0}}
-	honest, blocks := 10, 2000
+	honest, blocks := 10, 3000
 	if long() {
 		points = nil
 		for _, g := range []float64{0, 0.5, 1} {
-			for _, a := range []float64{0.1, 0.2, 0.25, 0.3, 1.0 / 3, 0.35, 0.4, 0.45} {
+			for _, a := range []float64{0.1, 0.25, 1.0 / 3, 0.4, 0.45} {
 				points = append(points, point{a, g})
 			}
 		}
-		honest, blocks = 20, 60000
+		honest, blocks = 20, 40000
 	}
 	for _, p := range points {
 		t.Run(fmt.Sprintf("a=%.3f,g=%.1f", p.a, p.g), func(t *testing.T) {

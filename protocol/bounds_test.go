@@ -21,7 +21,7 @@ type node struct {
 	now    time.Time
 }
 
-func newNode(t *testing.T, cfg protocol.Config) *node {
+func newNode(t testing.TB, cfg protocol.Config) *node {
 	h := consensustest.New(t, consensustest.Options{})
 	engine, err := consensus.New(consensus.Config{Params: h.Params, Store: store.NewMemory()})
 	if err != nil {

@@ -3,6 +3,7 @@ package protocol
 import (
 	"errors"
 	"log/slog"
+	"math/big"
 	"math/rand/v2"
 	"time"
 
@@ -26,8 +27,8 @@ const (
 	// blocks (80 bytes each: 2.5 MB).
 	MaxSyncHeaders = 16 * MaxHeadersPerMsg
 
-	// Request deadlines: a status or headers answer is small, a batch of
-	// blocks may be large.
+	// Request deadlines (defaults of Config's fields of the same names): a
+	// status or headers answer is small, a batch of blocks may be large.
 	StatusTimeout  = 10 * time.Second
 	HeadersTimeout = 15 * time.Second
 	BlocksTimeout  = 30 * time.Second
@@ -96,6 +97,13 @@ type Config struct {
 	// MaxPeerRecords bounds the table of scores, bans and stalls kept by
 	// peer id across reconnects (default DefaultMaxPeerRecords).
 	MaxPeerRecords int
+	// StatusTimeout, HeadersTimeout and BlocksTimeout are the deadlines of
+	// the core's requests (defaults: the constants of the same names). A
+	// driver whose links are slow (a simulation with seconds of latency)
+	// lengthens them, or every peer would be dropped as stalled.
+	StatusTimeout  time.Duration
+	HeadersTimeout time.Duration
+	BlocksTimeout  time.Duration
 }
 
 // Core is the protocol state machine of one node. It is not safe for
@@ -123,6 +131,10 @@ type Core struct {
 	// syncCheck: something that can start a sync changed (a status
 	// arrived, a sync ended) since maybeStartSync last looked.
 	syncCheck bool
+	// private are the blocks AcceptBlock withheld and Announce has not
+	// released: not named in Status, not served (a withholding miner's
+	// branch stays its own until it publishes it).
+	private map[chain.Hash]struct{}
 }
 
 // New returns a core on an opened engine and mempool.
@@ -142,6 +154,15 @@ func New(cfg Config) (*Core, error) {
 	if cfg.MaxPeerRecords <= 0 {
 		cfg.MaxPeerRecords = DefaultMaxPeerRecords
 	}
+	if cfg.StatusTimeout <= 0 {
+		cfg.StatusTimeout = StatusTimeout
+	}
+	if cfg.HeadersTimeout <= 0 {
+		cfg.HeadersTimeout = HeadersTimeout
+	}
+	if cfg.BlocksTimeout <= 0 {
+		cfg.BlocksTimeout = BlocksTimeout
+	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.New(rand.NewPCG(1, 2))
 	}
@@ -157,6 +178,7 @@ func New(cfg Config) (*Core, error) {
 		peers:   map[PeerID]*peer{},
 		records: map[PeerID]*record{},
 		pending: map[RequestID]*request{},
+		private: map[chain.Hash]struct{}{},
 	}, nil
 }
 
@@ -314,15 +336,32 @@ func (c *Core) tipBefore(res *consensus.Result) chain.Hash {
 
 // AcceptBlock gives a block of local origin to the engine without
 // publishing it: a withholding miner's (selfish mining) private block.
-// Announce publishes it later.
+// Until Announce publishes it, the block is private: a Status names the
+// last public block of the active chain below it, and GetHeaders and
+// GetBlocks answers stop before it, so peers learn of it only when it is
+// announced. (A block SubmitBlock publishes on top of a private one would
+// reveal it: a withholding miner builds with AcceptBlock.)
 func (c *Core) AcceptBlock(now time.Time, b *chain.Block) (*consensus.Result, error) {
 	c.now = now
-	return c.processBlock(b)
+	res, err := c.processBlock(b)
+	if err == nil && (res.Status == consensus.StatusMainChain || res.Status == consensus.StatusSideChain) {
+		c.private[res.Hash] = struct{}{}
+	}
+	return res, err
 }
 
-// Announce publishes a block the node holds (one AcceptBlock withheld).
+// Announce publishes a block the node holds (one AcceptBlock withheld),
+// which is then public.
 func (c *Core) Announce(b *chain.Block) {
+	delete(c.private, b.Hash())
 	c.emit(Publish{Msg: NewBlock{Block: b}})
+}
+
+// Private reports whether a block is withheld (AcceptBlock'ed and not yet
+// announced).
+func (c *Core) Private(hash chain.Hash) bool {
+	_, ok := c.private[hash]
+	return ok
 }
 
 // Rebroadcast publishes a transaction still in the mempool again (a
@@ -355,10 +394,17 @@ func (c *Core) NextDeadline() (time.Time, bool) {
 	return next, !next.IsZero()
 }
 
-// status describes the active tip.
+// status describes the active tip, or the last public block below it when
+// the tip is private.
 func (c *Core) status(id RequestID) Status {
-	tip := c.engine.Tip()
-	return Status{ID: id, Genesis: c.cfg.Params.GenesisHash, Tip: tip.Hash, Height: tip.Height, Work: tip.ChainWork}
+	height := c.engine.Height()
+	hash, _ := c.engine.MainChainHash(height)
+	for c.Private(hash) && height > 0 {
+		height--
+		hash, _ = c.engine.MainChainHash(height)
+	}
+	work, _, _ := c.engine.Work(hash)
+	return Status{ID: id, Genesis: c.cfg.Params.GenesisHash, Tip: hash, Height: height, Work: new(big.Int).Set(work)}
 }
 
 // tick polls statuses and enforces deadlines.

@@ -47,7 +47,9 @@
 // shared by every peer). A block whose parent is unknown makes the core ask
 // that peer for the headers leading to it, then for the parent.
 //
-// Every request has a deadline. A peer that misses one is dropped and not
+// Every request has a deadline (Config.StatusTimeout, HeadersTimeout,
+// BlocksTimeout: a driver with slow links lengthens them). A peer that
+// misses one is dropped and not
 // asked anything again for a backoff that doubles while it keeps stalling
 // (MinStallBackoff up to MaxStallBackoff); a batch it held is asked of the
 // syncing peer instead.
@@ -61,4 +63,8 @@
 // together with the orphans they unlocked, invalid ones cost their sender
 // points. Whenever the active chain moves, the mempool is told and the core
 // emits TipChanged: the miner needs a new template.
+//
+// A withholding miner (selfish mining) gives its blocks with AcceptBlock:
+// they are private, neither named in its Status nor served, until Announce
+// publishes them.
 package protocol

@@ -72,27 +72,15 @@ func (c *Core) judgeBlock(from PeerID, b *chain.Block) consensus.Status {
 	if c.engine.HaveBlock(hash) {
 		return consensus.StatusDuplicate
 	}
-	if err := consensus.CheckProofOfWork(&b.Header, c.cfg.Params.PowLimit); err != nil {
+	if err := consensus.CheckHashProofOfWork(hash, b.Header.Bits, c.cfg.Params.PowLimit); err != nil {
 		c.penalise(from, PointsInvalidBlock, fmt.Sprintf("gossiped block %s: %v", hash, err))
 		return 0
 	}
-	parentWork, invalid, ok := c.engine.Work(b.Header.PrevBlock)
-	if !ok {
-		return c.onOrphan(from, b)
-	}
-	if invalid {
-		return 0 // a descendant of a block found or made invalid: not its sender's fault
-	}
-	work := new(big.Int).Add(parentWork, consensus.CalcWork(b.Header.Bits))
-	tipWork, tipBits := c.engine.TipWork()
-	if work.Cmp(tipWork) < 0 {
-		floor := new(big.Int).Mul(consensus.CalcWork(tipBits), big.NewInt(StaleDepth))
-		if floor.Add(floor, work).Cmp(tipWork) < 0 {
-			c.penalise(from, PointsStaleBlock, fmt.Sprintf("gossiped block %s lies more than %d blocks of work below the tip", hash, StaleDepth))
+	if tip, _ := c.engine.MainChainHash(c.engine.Height()); b.Header.PrevBlock != tip {
+		if status, judged := c.judgeSideBlock(from, b, hash); judged {
+			return status
 		}
-		c.log.Debug("block_below_tip_dropped", "peer", from, "hash", hash)
-		return 0
-	}
+	} // else it extends the tip: more work than the tip, the common case
 	res, err := c.processBlock(b)
 	switch {
 	case blameable(err):
@@ -106,6 +94,32 @@ func (c *Core) judgeBlock(from PeerID, b *chain.Block) consensus.Status {
 		c.emit(Publish{Msg: NewBlock{Block: b}, From: from})
 	}
 	return res.Status
+}
+
+// judgeSideBlock judges a gossiped block that does not extend the tip
+// before the engine sees it: an orphan's ancestry is asked of its sender, a
+// descendant of an invalid block is dropped, and so is one that brings
+// less work than the tip (its sender penalised when it lies far below).
+// judged is false when the block is to be given to the engine.
+func (c *Core) judgeSideBlock(from PeerID, b *chain.Block, hash chain.Hash) (status consensus.Status, judged bool) {
+	parentWork, invalid, ok := c.engine.Work(b.Header.PrevBlock)
+	if !ok {
+		return c.onOrphan(from, b), true
+	}
+	if invalid {
+		return 0, true // a descendant of a block found or made invalid: not its sender's fault
+	}
+	work := new(big.Int).Add(parentWork, consensus.CalcWork(b.Header.Bits))
+	tipWork, tipBits := c.engine.TipWork()
+	if work.Cmp(tipWork) >= 0 {
+		return 0, false
+	}
+	floor := new(big.Int).Mul(consensus.CalcWork(tipBits), big.NewInt(StaleDepth))
+	if floor.Add(floor, work).Cmp(tipWork) < 0 {
+		c.penalise(from, PointsStaleBlock, fmt.Sprintf("gossiped block %s lies more than %d blocks of work below the tip", hash, StaleDepth))
+	}
+	c.log.Debug("block_below_tip_dropped", "peer", from, "hash", hash)
+	return 0, true
 }
 
 // onOrphan keeps a small orphan in the engine's bounded orphan pool and

@@ -159,7 +159,7 @@ func (c *Core) askStatus(p PeerID) {
 	if ps == nil || ps.askedFor != 0 || c.coolingDown(p) {
 		return
 	}
-	r := c.newRequest(p, reqStatus, StatusTimeout)
+	r := c.newRequest(p, reqStatus, c.cfg.StatusTimeout)
 	ps.askedFor = r.id
 	c.send(p, GetStatus{ID: r.id})
 }

@@ -12,7 +12,16 @@ func (c *Core) serveHeaders(from PeerID, m GetHeaders) {
 	if limit <= 0 || limit > MaxHeadersPerMsg {
 		limit = MaxHeadersPerMsg
 	}
-	c.send(from, Headers{ID: m.ID, Headers: c.engine.HeadersAfter(m.Locator, limit)})
+	headers := c.engine.HeadersAfter(m.Locator, limit)
+	if len(c.private) > 0 {
+		for i := range headers {
+			if c.Private(headers[i].Hash()) {
+				headers = headers[:i] // the rest descends from a withheld block
+				break
+			}
+		}
+	}
+	c.send(from, Headers{ID: m.ID, Headers: headers})
 }
 
 // serveBlocks answers GetBlocks with the blocks asked for, up to the first
@@ -24,6 +33,9 @@ func (c *Core) serveBlocks(from PeerID, m GetBlocks) {
 	}
 	out := Blocks{ID: m.ID}
 	for _, h := range m.Hashes {
+		if c.Private(h) {
+			break // withheld: as if lacking
+		}
 		b, err := c.engine.Block(h)
 		if err != nil {
 			break

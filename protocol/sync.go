@@ -89,7 +89,7 @@ func (c *Core) requestHeaders() {
 	if len(locator) > MaxLocatorHashes {
 		locator = append(locator[:MaxLocatorHashes-1:MaxLocatorHashes-1], locator[len(locator)-1])
 	}
-	r := c.newRequest(s.peer, reqHeaders, HeadersTimeout)
+	r := c.newRequest(s.peer, reqHeaders, c.cfg.HeadersTimeout)
 	s.req = r.id
 	c.send(s.peer, GetHeaders{ID: r.id, Locator: locator, Max: MaxHeadersPerMsg})
 }
@@ -262,7 +262,7 @@ func (c *Core) scheduleBatches() {
 }
 
 func (c *Core) requestBatch(b *batch, p PeerID) {
-	r := c.newRequest(p, reqBlocks, BlocksTimeout)
+	r := c.newRequest(p, reqBlocks, c.cfg.BlocksTimeout)
 	r.batch = b
 	b.peer, b.req = p, r.id
 	c.send(p, GetBlocks{ID: r.id, Hashes: append([]chain.Hash(nil), b.hashes[len(b.blocks):]...)})

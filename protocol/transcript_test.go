@@ -121,6 +121,8 @@ func (w *world) run(t *testing.T, d *datadriven.TestData) string {
 		w.core.Step(w.now, protocol.Tick{})
 	case "state":
 		return w.state()
+	case "config":
+		return w.configure(t, d)
 	case "withhold":
 		for _, name := range w.names1(d) {
 			res, err := w.core.AcceptBlock(w.now, w.h.Block(name))
@@ -161,6 +163,39 @@ func (w *world) run(t *testing.T, d *datadriven.TestData) string {
 		return "ok"
 	}
 	return w.name(strings.Join(out, "\n"))
+}
+
+// configure status-timeout=D headers-timeout=D blocks-timeout=D: the
+// node's core is made anew with these settings (a story's first command).
+func (w *world) configure(t *testing.T, d *datadriven.TestData) string {
+	cfg := protocol.Config{Params: w.h.Params, Engine: w.engine, Pool: mempool.New(mempool.Config{Params: w.h.Params})}
+	for _, a := range d.CmdArgs {
+		if len(a.Vals) != 1 {
+			t.Fatalf("%s: config %s wants one value", d.Pos, a.Key)
+		}
+		dur, err := time.ParseDuration(a.Vals[0])
+		if err != nil {
+			t.Fatalf("%s: config %s: %v", d.Pos, a.Key, err)
+		}
+		switch a.Key {
+		case "status-timeout":
+			cfg.StatusTimeout = dur
+		case "headers-timeout":
+			cfg.HeadersTimeout = dur
+		case "blocks-timeout":
+			cfg.BlocksTimeout = dur
+		case "status-interval":
+			cfg.StatusInterval = dur
+		default:
+			t.Fatalf("%s: unknown config %q", d.Pos, a.Key)
+		}
+	}
+	core, err := protocol.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.core = core
+	return "ok"
 }
 
 func (w *world) peer(d *datadriven.TestData) protocol.PeerID {

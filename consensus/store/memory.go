@@ -193,11 +193,16 @@ func (m *Memory) Apply(u *Update) error {
 		m.genesis = &g
 	}
 	m.tip = u.Tip
-	for _, r := range u.Records {
-		m.records[r.Header.Hash()] = r
+	var first chain.Hash // the hash of u.Records[0], whose block u.Block is
+	for i, r := range u.Records {
+		hash := r.Header.Hash()
+		if i == 0 {
+			first = hash
+		}
+		m.records[hash] = r
 	}
 	if u.Block != nil && len(u.Records) > 0 {
-		m.blocks[u.Records[0].Header.Hash()] = slices.Clone(u.Block)
+		m.blocks[first] = slices.Clone(u.Block)
 	}
 	for _, o := range u.Remove {
 		delete(m.utxos, o.OutPoint)
