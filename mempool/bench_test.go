@@ -149,3 +149,19 @@ func BenchmarkBlocksChanged(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBlocksChangedEmptyBlock connects an empty block to an empty pool:
+// the mempool's share of generatetoaddress and of syncing empty blocks.
+func BenchmarkBlocksChangedEmptyBlock(b *testing.B) {
+	e := newEnv(b)
+	blocks := make([]*chain.Block, 1000)
+	for i := range blocks {
+		blocks[i] = e.block()
+	}
+	p := New(Config{Params: e.params})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p.BlocksChanged(nil, blocks[i%len(blocks):i%len(blocks)+1], e.view, t0)
+	}
+}
