@@ -13,6 +13,7 @@ import (
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
+	"github.com/devchain/devchain/consensus/store"
 	"github.com/devchain/devchain/consensus/sigverify"
 )
 
@@ -147,11 +148,15 @@ func New(cfg *Config, opt Options) (*Lab, error) {
 	// (Bitcoin Core's erase, to save memory); shared, that would make the
 	// next node verify again, so the lab's cache keeps them.
 	sigCache := sharedSigCache{sigverify.NewCache(0)}
+	// Likewise one copy of each block's serialized bytes: they are the same
+	// for every node that stores the block; which blocks a node stores stays
+	// its own (sharedStore).
+	shared := sharedStore{sigCache: sigCache, blocks: store.NewBlockBytes()}
 	l.buildLinks()
 	slack := l.requestSlack()
 	l.nodes = make([]*simNode, cfg.Nodes)
 	for i := range l.nodes {
-		if l.nodes[i], err = newSimNode(l, i, sigCache, slack); err != nil {
+		if l.nodes[i], err = newSimNode(l, i, shared, slack); err != nil {
 			return nil, err
 		}
 	}

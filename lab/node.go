@@ -52,8 +52,29 @@ var tickEvent = protocol.Tick{}
 // rare safety net.
 const labStatusInterval = 24 * time.Hour
 
-func newSimNode(l *Lab, i int, sigCache consensus.SigCache, slack time.Duration) (*simNode, error) {
-	eng, err := consensus.New(consensus.Config{Params: l.params, Store: store.NewMemory(), SigCache: sigCache})
+// sharedStore is what every simulated node may share: verdicts on
+// signatures and the bytes of immutable blocks, never chain state.
+type sharedStore struct {
+	sigCache consensus.SigCache
+	blocks   *store.BlockBytes
+}
+
+// labIndexers returns the optional indexes a simulated node keeps. Nobody
+// asks a lab node for an address's history, so it keeps none; it keeps the
+// transaction index only when transactions flow, because the mempool
+// consults it to tell a confirmed transaction from an unknown one (without
+// transactions the pool is never asked).
+func labIndexers(cfg *Config) []consensus.Indexer {
+	if cfg.TxPerS > 0 {
+		return []consensus.Indexer{consensus.TxIndex{}}
+	}
+	return []consensus.Indexer{}
+}
+
+func newSimNode(l *Lab, i int, shared sharedStore, slack time.Duration) (*simNode, error) {
+	sigCache := shared.sigCache
+	st := store.NewMemoryWith(store.MemoryOptions{NoAddressIndex: true, Blocks: shared.blocks})
+	eng, err := consensus.New(consensus.Config{Params: l.params, Store: st, SigCache: sigCache, Indexers: labIndexers(l.cfg)})
 	if err != nil {
 		return nil, fmt.Errorf("lab: node %d: %w", i, err)
 	}

@@ -23,6 +23,9 @@ type Memory struct {
 	byAddress map[chain.Address]map[chain.OutPoint]struct{}
 	history   map[chain.Address]map[[2]uint32]chain.Hash
 	txs       map[chain.Hash]TxLocation
+
+	noAddressIndex bool        // MemoryOptions.NoAddressIndex: byAddress stays empty
+	shared         *BlockBytes // MemoryOptions.Blocks, or nil
 }
 
 // NewMemory returns an empty in-memory store.
@@ -61,7 +64,7 @@ func (m *Memory) PutBlock(rec BlockRecord, block []byte) error {
 	defer m.mu.Unlock()
 	hash := rec.Header.Hash()
 	m.records[hash] = rec
-	m.blocks[hash] = slices.Clone(block)
+	m.blocks[hash] = m.keepBlock(hash, block)
 	return nil
 }
 
@@ -139,6 +142,16 @@ func (m *Memory) ForEachUTXO(fn func(Output) error) error {
 func (m *Memory) AddressUTXOs(addr chain.Address) ([]Output, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	if m.noAddressIndex {
+		var outs []Output
+		for op, u := range m.utxos {
+			if u.Address == addr {
+				outs = append(outs, Output{OutPoint: op, UTXO: u})
+			}
+		}
+		sortOutputs(outs)
+		return outs, nil
+	}
 	outs := make([]Output, 0, len(m.byAddress[addr]))
 	for op := range m.byAddress[addr] {
 		outs = append(outs, Output{OutPoint: op, UTXO: m.utxos[op]})
@@ -202,10 +215,13 @@ func (m *Memory) Apply(u *Update) error {
 		m.records[hash] = r
 	}
 	if u.Block != nil && len(u.Records) > 0 {
-		m.blocks[first] = slices.Clone(u.Block)
+		m.blocks[first] = m.keepBlock(first, u.Block)
 	}
 	for _, o := range u.Remove {
 		delete(m.utxos, o.OutPoint)
+		if m.noAddressIndex {
+			continue
+		}
 		if set := m.byAddress[o.UTXO.Address]; set != nil {
 			delete(set, o.OutPoint)
 			if len(set) == 0 {
@@ -215,6 +231,9 @@ func (m *Memory) Apply(u *Update) error {
 	}
 	for _, o := range u.Add {
 		m.utxos[o.OutPoint] = o.UTXO
+		if m.noAddressIndex {
+			continue
+		}
 		set := m.byAddress[o.UTXO.Address]
 		if set == nil {
 			set = map[chain.OutPoint]struct{}{}

@@ -45,6 +45,9 @@ func (m *Memory) Snapshot() (Snapshot, error) {
 		byAddress: make(map[chain.Address]map[chain.OutPoint]struct{}, len(m.byAddress)),
 		history:   make(map[chain.Address]map[[2]uint32]chain.Hash, len(m.history)),
 		txs:       maps.Clone(m.txs),
+
+		noAddressIndex: m.noAddressIndex,
+		shared:         m.shared,
 	}
 	if m.genesis != nil {
 		g := *m.genesis

@@ -1,0 +1,76 @@
+package store
+
+import (
+	"bytes"
+	"slices"
+	"sync"
+
+	"github.com/devchain/devchain/chain"
+)
+
+// MemoryOptions tune a Memory store for in-process simulations that run
+// hundreds of stores side by side (the fork laboratory). The zero value is
+// NewMemory's behaviour.
+type MemoryOptions struct {
+	// NoAddressIndex skips the address -> unspent outputs index. AddressUTXOs
+	// still answers, by scanning the whole UTXO set: right, only slower, for
+	// a store nobody asks by address.
+	NoAddressIndex bool
+	// Blocks, when set, is a table of serialized blocks shared by several
+	// stores: a block's bytes are immutable and the same for every node that
+	// stores it, so each store keeps a reference to one copy instead of its
+	// own. What a store holds (which blocks, records, UTXOs) stays its own.
+	Blocks *BlockBytes
+}
+
+// NewMemoryWith returns an empty in-memory store tuned by opts.
+func NewMemoryWith(opts MemoryOptions) *Memory {
+	m := NewMemory()
+	m.noAddressIndex = opts.NoAddressIndex
+	m.shared = opts.Blocks
+	return m
+}
+
+// BlockBytes is a content-addressed table of serialized blocks shared by
+// Memory stores (MemoryOptions.Blocks). It is safe for concurrent use.
+type BlockBytes struct {
+	mu     sync.Mutex
+	blocks map[chain.Hash][]byte
+}
+
+// NewBlockBytes returns an empty shared table.
+func NewBlockBytes() *BlockBytes { return &BlockBytes{blocks: map[chain.Hash][]byte{}} }
+
+// Len returns the number of distinct blocks held.
+func (t *BlockBytes) Len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.blocks)
+}
+
+// intern returns the table's copy of block, adding a private copy when the
+// table has none. Bytes that differ from the held copy under the same hash
+// (which a valid block cannot have, but a store must not trust that) get a
+// private copy that is not shared.
+func (t *BlockBytes) intern(hash chain.Hash, block []byte) []byte {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if held, ok := t.blocks[hash]; ok {
+		if bytes.Equal(held, block) {
+			return held
+		}
+		return slices.Clone(block)
+	}
+	c := slices.Clone(block)
+	t.blocks[hash] = c
+	return c
+}
+
+// keepBlock returns the bytes m stores for block: a reference into the shared
+// table, or a private copy.
+func (m *Memory) keepBlock(hash chain.Hash, block []byte) []byte {
+	if m.shared != nil {
+		return m.shared.intern(hash, block)
+	}
+	return slices.Clone(block)
+}
