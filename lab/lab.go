@@ -13,8 +13,8 @@ import (
 
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/consensus"
-	"github.com/devchain/devchain/consensus/store"
 	"github.com/devchain/devchain/consensus/sigverify"
+	"github.com/devchain/devchain/consensus/store"
 )
 
 // Options are what a caller adds to a config for one run.
