@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"os"
 	"testing"
 )
 
@@ -25,4 +26,24 @@ func BenchmarkNodeBlocks(b *testing.B) {
 			b.ReportMetric(float64(size.nodes*size.blocks)*float64(b.N)/b.Elapsed().Seconds(), "node-blocks/s")
 		})
 	}
+}
+
+// BenchmarkNodeBlocksLong is the speed scenario at 1,000 nodes and 100
+// blocks, for profiling (set LAB_BENCH_LONG=1; it takes seconds per op).
+func BenchmarkNodeBlocksLong(b *testing.B) {
+	if os.Getenv("LAB_BENCH_LONG") == "" {
+		b.Skip("set LAB_BENCH_LONG=1")
+	}
+	for b.Loop() {
+		c := &Config{Nodes: 1000, Topology: Topology{Kind: TopoRandomRegular, Degree: 8},
+			LatencyMS: Latency{Value: 100}, Stop: Stop{Blocks: 100}}
+		l, err := New(c, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := l.Run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(1000*100*float64(b.N)/b.Elapsed().Seconds(), "node-blocks/s")
 }

@@ -236,7 +236,11 @@ func (l *Lab) churn(i int) {
 // send puts a message on the link from n to peer; it is lost when the
 // connection is down.
 func (l *Lab) send(n *simNode, peer int, m protocol.Message, size int) {
-	li := n.linkTo[peer]
+	l.sendOn(n, peer, n.linkTo[peer], m, size)
+}
+
+// sendOn is send for a caller that knows the link li from n to peer.
+func (l *Lab) sendOn(n *simNode, peer int, li int32, m protocol.Message, size int) {
 	if !l.edgeState[li/2].up {
 		l.stats.dropped++
 		return

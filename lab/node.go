@@ -31,6 +31,7 @@ type simNode struct {
 	edgeTo map[int]int32
 	neigh  []int
 	edges  []int32
+	links  []int32 // links[i] is the directed link towards neigh[i]
 
 	miner    int      // index in cfg.Miners, -1 when the node does not mine
 	strategy strategy // nil when the node does not mine
@@ -123,6 +124,7 @@ func (n *simNode) addNeighbour(peer int, li, e int32) {
 	n.edgeTo[peer] = e
 	n.neigh = append(n.neigh, peer)
 	n.edges = append(n.edges, e)
+	n.links = append(n.links, li)
 }
 
 // peerIndex turns a core's peer id back into a node index.
@@ -215,9 +217,9 @@ func (l *Lab) scheduleWake(n *simNode) {
 // came from (-1: of local origin).
 func (l *Lab) publish(n *simNode, m protocol.Message, from int) {
 	size := messageSize(m)
-	for _, peer := range n.neigh {
-		if peer != from && l.edgeState[n.edgeTo[peer]].up {
-			l.send(n, peer, m, size)
+	for i, peer := range n.neigh {
+		if peer != from && l.edgeState[n.edges[i]].up {
+			l.sendOn(n, peer, n.links[i], m, size)
 		}
 	}
 }
