@@ -77,6 +77,9 @@ type Lab struct {
 
 	blocks []*blockRec
 	byHash map[chain.Hash]int32
+	// minedBytes holds each mined block's serialization, made once and
+	// shared by every node's engine and store (blockBytes).
+	minedBytes map[*chain.Block][]byte
 	// blockIDs caches the hash of each block value carried (shared work).
 	blockIDs map[*chain.Block]chain.Hash
 
@@ -123,12 +126,14 @@ func New(cfg *Config, opt Options) (*Lab, error) {
 		return nil, err
 	}
 	l := &Lab{
-		cfg:      cfg,
-		opt:      opt,
-		seed:     cfg.SeedValue(),
-		byHash:   map[chain.Hash]int32{},
-		blockIDs: map[*chain.Block]chain.Hash{},
-		trace:    newTracer(opt.Trace),
+		cfg:    cfg,
+		opt:    opt,
+		seed:   cfg.SeedValue(),
+		byHash: map[chain.Hash]int32{},
+
+		minedBytes: map[*chain.Block][]byte{},
+		blockIDs:   map[*chain.Block]chain.Hash{},
+		trace:      newTracer(opt.Trace),
 	}
 	l.stats.depthHist = map[int]int{}
 	if l.opt.ProgressEvents == 0 {
@@ -225,7 +230,20 @@ func (l *Lab) addBlock(r *blockRec) int32 {
 	r.heldBy = make([]bool, l.cfg.Nodes)
 	l.blocks = append(l.blocks, r)
 	l.byHash[r.hash] = id
+	if r.block != nil {
+		l.minedBytes[r.block] = r.block.Serialize()
+	}
 	return id
+}
+
+// blockBytes is every node's consensus.Config.BlockBytes: a block the lab
+// mined (and carries by pointer to every node) is serialized once; a block a
+// node decoded from a sync answer is serialized by that node.
+func (l *Lab) blockBytes(b *chain.Block) []byte {
+	if raw, ok := l.minedBytes[b]; ok {
+		return raw
+	}
+	return b.Serialize()
 }
 
 // held records that node i holds block id now (the first time only).

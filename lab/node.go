@@ -75,7 +75,8 @@ func labIndexers(cfg *Config) []consensus.Indexer {
 func newSimNode(l *Lab, i int, shared sharedStore, slack time.Duration) (*simNode, error) {
 	sigCache := shared.sigCache
 	st := store.NewMemoryWith(store.MemoryOptions{NoAddressIndex: true, Blocks: shared.blocks})
-	eng, err := consensus.New(consensus.Config{Params: l.params, Store: st, SigCache: sigCache, Indexers: labIndexers(l.cfg)})
+	eng, err := consensus.New(consensus.Config{Params: l.params, Store: st, SigCache: sigCache, Indexers: labIndexers(l.cfg),
+		BlockBytes: l.blockBytes})
 	if err != nil {
 		return nil, fmt.Errorf("lab: node %d: %w", i, err)
 	}

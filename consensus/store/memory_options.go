@@ -56,7 +56,7 @@ func (t *BlockBytes) intern(hash chain.Hash, block []byte) []byte {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if held, ok := t.blocks[hash]; ok {
-		if bytes.Equal(held, block) {
+		if len(held) == len(block) && (len(held) == 0 || &held[0] == &block[0]) || bytes.Equal(held, block) {
 			return held
 		}
 		return slices.Clone(block)
