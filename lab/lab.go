@@ -209,13 +209,15 @@ func labParams(cfg *Config, w *walletState) (*consensus.Params, error) {
 	return consensus.NewParams(g)
 }
 
-// nodeKey is node i's key (its miner's payout and its wallet).
-func nodeKey(i int) *btcec.PrivateKey {
+// nodeKey is node i's key (its miner's payout and its wallet) and the
+// key's address. Deriving it costs a scalar multiplication, so the lab
+// derives it once, and only for a node that needs it.
+func nodeKey(i int) (*btcec.PrivateKey, chain.Address) {
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], uint64(i))
 	seed := sha256.Sum256(append([]byte("devchain/lab/key/"), b[:]...))
-	k, _ := btcec.PrivKeyFromBytes(seed[:])
-	return k
+	k, pub := btcec.PrivKeyFromBytes(seed[:])
+	return k, chain.AddressFromPubKey(pub)
 }
 
 // wall converts virtual microseconds to the nodes' clock.

@@ -143,7 +143,7 @@ func (l *Lab) buildBlock(n *simNode) (*chain.Block, error) {
 		Now:        wall(l.now),
 		Txs:        txs,
 		Fees:       fees,
-		PayTo:      n.payTo,
+		PayTo:      n.payAddress(),
 		ExtraNonce: uint64(len(l.blocks)),
 	})
 	for tries := 0; consensus.CheckProofOfWork(&b.Header, l.params.PowLimit) != nil; tries++ {

@@ -22,7 +22,7 @@ type simNode struct {
 	engine *consensus.Engine
 	pool   *mempool.Pool
 	core   *protocol.Core
-	payTo  chain.Address
+	payTo  *chain.Address // derived when the node first mines (payAddress)
 	online bool
 
 	// linkTo and edgeTo map a neighbour to the directed link towards it
@@ -111,13 +111,21 @@ func newSimNode(l *Lab, i int, shared sharedStore, slack time.Duration) (*simNod
 		engine: eng,
 		pool:   pool,
 		core:   core,
-		payTo:  chain.AddressFromPubKey(nodeKey(i).PubKey()),
 		linkTo: map[int]int32{},
 		edgeTo: map[int]int32{},
 		miner:  -1,
 		tip:    tip.Hash,
 		tipH:   tip.Height,
 	}, nil
+}
+
+// payAddress is the address n's mined blocks pay to.
+func (n *simNode) payAddress() chain.Address {
+	if n.payTo == nil {
+		_, addr := nodeKey(n.idx)
+		n.payTo = &addr
+	}
+	return *n.payTo
 }
 
 func (n *simNode) addNeighbour(peer int, li, e int32) {

@@ -53,9 +53,9 @@ func newWalletState(c *Config) *walletState {
 	w.coins = make([][]coin, c.Nodes)
 	w.next = make([]int, c.Nodes)
 	for i := 0; i < c.Nodes; i++ {
-		k := nodeKey(i)
+		k, addr := nodeKey(i)
 		w.keys = append(w.keys, k)
-		w.addrs = append(w.addrs, chain.AddressFromPubKey(k.PubKey()))
+		w.addrs = append(w.addrs, addr)
 	}
 	return w
 }
