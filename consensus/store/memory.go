@@ -16,7 +16,7 @@ type Memory struct {
 	mu        sync.RWMutex
 	genesis   *chain.Hash
 	tip       chain.Hash
-	records   map[chain.Hash]BlockRecord
+	records   map[chain.Hash]memRecord
 	blocks    map[chain.Hash][]byte
 	undo      map[chain.Hash][]Output
 	utxos     map[chain.OutPoint]UTXO
@@ -31,7 +31,7 @@ type Memory struct {
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory {
 	return &Memory{
-		records:   map[chain.Hash]BlockRecord{},
+		records:   map[chain.Hash]memRecord{},
 		blocks:    map[chain.Hash][]byte{},
 		undo:      map[chain.Hash][]Output{},
 		utxos:     map[chain.OutPoint]UTXO{},
@@ -63,7 +63,7 @@ func (m *Memory) PutBlock(rec BlockRecord, block []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	hash := rec.Header.Hash()
-	m.records[hash] = rec
+	m.putRecord(hash, rec)
 	m.blocks[hash] = m.keepBlock(hash, block)
 	return nil
 }
@@ -73,7 +73,7 @@ func (m *Memory) PutRecords(recs []BlockRecord) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, r := range recs {
-		m.records[r.Header.Hash()] = r
+		m.putRecord(r.Header.Hash(), r)
 	}
 	return nil
 }
@@ -81,7 +81,10 @@ func (m *Memory) PutRecords(recs []BlockRecord) error {
 // ForEachRecord implements Store.
 func (m *Memory) ForEachRecord(fn func(BlockRecord) error) error {
 	m.mu.RLock()
-	recs := slices.Collect(maps.Values(m.records))
+	recs := make([]BlockRecord, 0, len(m.records))
+	for _, r := range m.records {
+		recs = append(recs, r.blockRecord())
+	}
 	m.mu.RUnlock()
 	for _, r := range recs {
 		if err := fn(r); err != nil {
@@ -212,7 +215,7 @@ func (m *Memory) Apply(u *Update) error {
 		if i == 0 {
 			first = hash
 		}
-		m.records[hash] = r
+		m.putRecord(hash, r)
 	}
 	if u.Block != nil && len(u.Records) > 0 {
 		m.blocks[first] = m.keepBlock(first, u.Block)

@@ -33,13 +33,31 @@ func NewMemoryWith(opts MemoryOptions) *Memory {
 
 // BlockBytes is a content-addressed table of serialized blocks shared by
 // Memory stores (MemoryOptions.Blocks). It is safe for concurrent use.
+// It also holds one copy of each block header the stores' records name.
 type BlockBytes struct {
-	mu     sync.Mutex
-	blocks map[chain.Hash][]byte
+	mu      sync.Mutex
+	blocks  map[chain.Hash][]byte
+	headers map[chain.Hash]*chain.BlockHeader
 }
 
 // NewBlockBytes returns an empty shared table.
-func NewBlockBytes() *BlockBytes { return &BlockBytes{blocks: map[chain.Hash][]byte{}} }
+func NewBlockBytes() *BlockBytes {
+	return &BlockBytes{blocks: map[chain.Hash][]byte{}, headers: map[chain.Hash]*chain.BlockHeader{}}
+}
+
+// header returns the table's copy of h (whose hash is hash).
+func (t *BlockBytes) header(hash chain.Hash, h *chain.BlockHeader) *chain.BlockHeader {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if held, ok := t.headers[hash]; ok && *held == *h {
+		return held
+	}
+	c := *h
+	if _, ok := t.headers[hash]; !ok {
+		t.headers[hash] = &c
+	}
+	return &c
+}
 
 // Len returns the number of distinct blocks held.
 func (t *BlockBytes) Len() int {
@@ -73,4 +91,34 @@ func (m *Memory) keepBlock(hash chain.Hash, block []byte) []byte {
 		return m.shared.intern(hash, block)
 	}
 	return slices.Clone(block)
+}
+
+// memRecord is a BlockRecord as Memory holds it: the header, which never
+// changes, by reference (shared through MemoryOptions.Blocks), the height
+// and status, which are the store's own.
+type memRecord struct {
+	header *chain.BlockHeader
+	height uint32
+	status BlockStatus
+}
+
+func (r memRecord) blockRecord() BlockRecord {
+	return BlockRecord{Header: *r.header, Height: r.height, Status: r.status}
+}
+
+// putRecord stores rec under hash, keeping the header already held when a
+// record only changes status.
+func (m *Memory) putRecord(hash chain.Hash, rec BlockRecord) {
+	old, ok := m.records[hash]
+	var h *chain.BlockHeader
+	switch {
+	case ok && *old.header == rec.Header:
+		h = old.header
+	case m.shared != nil:
+		h = m.shared.header(hash, &rec.Header)
+	default:
+		c := rec.Header
+		h = &c
+	}
+	m.records[hash] = memRecord{header: h, height: rec.Height, status: rec.Status}
 }

@@ -79,3 +79,35 @@ func TestMemorySharedBlockBytes(t *testing.T) {
 		t.Fatalf("s1.Block = %q after s3 stored other bytes", got1)
 	}
 }
+
+// TestMemorySharedHeaders: stores sharing a table hold one copy of a
+// record's header, while each keeps its own height and status.
+func TestMemorySharedHeaders(t *testing.T) {
+	table := NewBlockBytes()
+	s1 := NewMemoryWith(MemoryOptions{Blocks: table})
+	s2 := NewMemoryWith(MemoryOptions{Blocks: table})
+	hdr := chain.BlockHeader{Nonce: 9, Timestamp: 1}
+	hash := hdr.Hash()
+	if err := s1.PutRecords([]BlockRecord{{Header: hdr, Height: 1, Status: StatusHaveData}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Apply(&Update{Records: []BlockRecord{{Header: hdr, Height: 1, Status: StatusHaveData}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.PutRecords([]BlockRecord{{Header: hdr, Height: 1, Status: StatusHaveData | StatusValid}}); err != nil {
+		t.Fatal(err)
+	}
+	if s1.records[hash].header != s2.records[hash].header {
+		t.Fatal("headers not shared")
+	}
+	want := map[*Memory]BlockStatus{s1: StatusHaveData, s2: StatusHaveData | StatusValid}
+	for s, status := range want {
+		var got []BlockRecord
+		if err := s.ForEachRecord(func(r BlockRecord) error { got = append(got, r); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Header != hdr || got[0].Height != 1 || got[0].Status != status {
+			t.Fatalf("records %+v, want one with status %v", got, status)
+		}
+	}
+}
