@@ -108,6 +108,24 @@ func (h *Hub) Subscribe(buffer int, names ...string) (sub *Subscription, ok bool
 	return sub, true
 }
 
+// Listening reports whether the hub has a subscriber: a publisher may skip
+// building events nobody would receive (Publish numbers them all the same).
+func (h *Hub) Listening() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs) > 0
+}
+
+// Skip accounts for n events published while nobody listened: they take
+// their sequence numbers, as Publish would have given them.
+func (h *Hub) Skip(n int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.closed {
+		h.seq += uint64(n)
+	}
+}
+
 // Publish sends events to every subscriber, in order and contiguously (no
 // event of another Publish call comes between them). It never blocks: a
 // subscriber without room for all of them is dropped. A value that cannot
@@ -116,6 +134,17 @@ func (h *Hub) Publish(evs ...Event) {
 	if len(evs) == 0 {
 		return
 	}
+	h.mu.Lock()
+	if len(h.subs) == 0 {
+		// Nobody listens (the usual case while a node syncs): the events
+		// still take their sequence numbers, without being encoded.
+		if !h.closed {
+			h.seq += uint64(len(evs))
+		}
+		h.mu.Unlock()
+		return
+	}
+	h.mu.Unlock()
 	msgs := make([]Message, len(evs))
 	for i, e := range evs {
 		data, err := json.Marshal(e.Data)

@@ -128,6 +128,12 @@ func (n *Node) report(acts []protocol.Action) {
 // reportTip publishes one move of the active chain.
 func (n *Node) reportTip(a protocol.TipChanged) {
 	n.tele.metrics.ChainChanged(len(a.Disconnected), len(a.Connected))
+	if !n.tele.hub.Listening() {
+		// A sync of thousands of blocks with nobody on GET /events: the
+		// events are numbered, not built.
+		n.tele.hub.Skip(len(a.Disconnected) + len(a.Connected) + 1)
+		return
+	}
 	// Connected and Disconnected take the chain from the old tip to the new
 	// one, so both branches hang off the fork point below the connects.
 	fork := a.Height - uint32(len(a.Connected))

@@ -52,7 +52,16 @@ type Config struct {
 	// IdleWait is how long a node is left idle before its RSS is read
 	// (default 5 s).
 	IdleWait time.Duration
+	// NodeArgs are added to every `Exe run` (e.g. --txindex=false
+	// --addrindex=false to measure the node without its indexers).
+	NodeArgs []string
+	// Steps, when not empty, names the experiments to run (generate, sync,
+	// transactions, propagation); the others are skipped.
+	Steps []string
 }
+
+// StepNames are the experiments of a run, in order.
+var StepNames = []string{"generate", "sync", "transactions", "propagation"}
 
 // Quick and Full are the presets of `bench --quick` and `bench`.
 func Quick() Config {
@@ -70,7 +79,8 @@ type Result struct {
 	Machine string `json:"machine"`
 	Config  struct {
 		Height, Chunk, Reps, SyncBlocks, TxBlocks, Samples int
-		Btcd                                               string `json:",omitempty"`
+		Btcd                                               string   `json:",omitempty"`
+		NodeArgs                                           []string `json:",omitempty"`
 	} `json:"config"`
 
 	// Generate: ms per empty block of generatetoaddress Chunk (median of
@@ -206,6 +216,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r.res.Config.Height, r.res.Config.Chunk, r.res.Config.Reps = cfg.Height, cfg.Chunk, cfg.Reps
 	r.res.Config.SyncBlocks, r.res.Config.TxBlocks, r.res.Config.Samples = cfg.SyncBlocks, cfg.TxBlocks, cfg.Samples
 	r.res.Config.Btcd = cfg.Btcd
+	r.res.Config.NodeArgs = cfg.NodeArgs
 	defer r.stopAll()
 
 	// Two chains: one without allocations for the empty-block figures (a
@@ -234,6 +245,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		{"propagation", r.propagation},
 	}
 	for _, s := range steps {
+		if len(cfg.Steps) > 0 && !slices.Contains(cfg.Steps, s.name) {
+			continue
+		}
 		r.logf("== %s", s.name)
 		if err := s.fn(ctx); err != nil {
 			return r.res, fmt.Errorf("bench %s: %w", s.name, err)
@@ -257,7 +271,7 @@ func (r *runner) start(ctx context.Context, name string, peers ...string) (*node
 }
 
 func (r *runner) startOn(ctx context.Context, genesis, name string, peers ...string) (*node, error) {
-	n, err := startNode(ctx, r.cfg.Exe, r.cfg.Dir, name, genesis, peers...)
+	n, err := startNode(ctx, r.cfg.Exe, r.cfg.Dir, name, genesis, r.cfg.NodeArgs, peers...)
 	if err != nil {
 		return nil, err
 	}
@@ -425,7 +439,7 @@ func (r *runner) generate(ctx context.Context) error {
 	// The long chain, restarted and idle.
 	n.stop()
 	r.nodes = slices.DeleteFunc(r.nodes, func(x *node) bool { return x == n })
-	n, err = restartNode(ctx, cfg.Exe, n)
+	n, err = restartNode(ctx, cfg.Exe, n, cfg.NodeArgs)
 	if err != nil {
 		return err
 	}
