@@ -83,11 +83,11 @@ type Store struct {
 
 	utxos utxoCache // recently read and created unspent outputs
 
-	dir      string // "" for a dry run: no flush mark, no floor
-	minFree  int64
+	dir     string // "" for a dry run: no flush mark, no floor
+	minFree int64
 	// freeAt is when the free space was last found above the floor, in
 	// Unix nanoseconds.
-	freeAt atomic.Int64
+	freeAt   atomic.Int64
 	tip      chain.Hash   // the tip of the last update, for the flush mark (under mu)
 	markMu   sync.Mutex   // serialises writers of the flush mark
 	marked   chain.Hash   // the tip the flush mark holds (under markMu)
