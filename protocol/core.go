@@ -324,7 +324,7 @@ func (c *Core) chainMoved(res *consensus.Result) {
 			return
 		}
 	}
-	connected := append(make([]*chain.Block, 0, len(res.Connected)+BlocksPerBatch), res.Connected...)
+	connected := append([]*chain.Block(nil), res.Connected...)
 	c.emit(TipChanged{Previous: previous, Hash: tip.Hash, Height: tip.Height, Connected: connected, Disconnected: res.Disconnected})
 }
 
