@@ -35,7 +35,8 @@ the binary is the "node" next to this one, else ./cmd/node built with
   generate     generatetoaddress cost per empty block: calls of --chunk blocks
                at height 1,000 and at --height (median of --reps calls each),
                and every call on the way up (the series --svg plots)
-  sync         a fresh node syncing 1,000 and --sync-blocks empty blocks, and
+  sync         a fresh node syncing 1,000 empty blocks (median of --reps
+               syncs, run with generate), --sync-blocks empty blocks, and
                --tx-blocks blocks of 1,000 transactions, from a peer
   admission    sendrawtransaction rate while those transactions are submitted
   propagation  a block and a transaction from the first to the last node of
@@ -44,8 +45,13 @@ the binary is the "node" next to this one, else ./cmd/node built with
                --height restarted and idle
 
 With --btcd, a btcd binary (regtest, loopback only) is measured in the same
-run: its generate per empty block interleaved call by call with ours, and a
-second btcd syncing the first one's chain; the ratios are printed.
+run: its generate per empty block interleaved call by call with ours, and
+fresh btcds syncing 1,000 blocks from another, alternated sync by sync with
+ours; the ratios are printed.
+
+--indexers=false runs every node with "--txindex=false --addrindex=false";
+--only generate,sync runs just those experiments (the btcd comparisons are
+in generate).
 
 The chain is regtest-like (no retarget, 1 MB blocks) with a large
 max_future_block_seconds: blocks mined faster than the clock run ahead of it

@@ -374,34 +374,9 @@ func (r *runner) generate(ctx context.Context) error {
 		r.res.GenerateVsBtcd = r.res.GenerateLowMs / r.res.BtcdGenerateMs
 		r.res.BtcdRSSMB = mb(b.rss())
 		r.logf("btcd generate at height 1,000: %.4f ms/block (%.4f); ours/btcd %.2f", r.res.BtcdGenerateMs, theirs, r.res.GenerateVsBtcd)
-		// A second btcd syncs 1,000 blocks from a third holding exactly
-		// that many.
-		src, err := r.startBtcd(ctx, "btcd-sync-src", "")
-		if err != nil {
-			return err
-		}
-		if _, err := r.btcdChunk(ctx, src, 1000); err != nil {
-			return err
-		}
-		if err := r.btcdSync(ctx, src); err != nil {
-			return err
-		}
 	}
-	// Ours syncs 1,000 blocks too, from a node holding exactly 1,000.
-	src, err := r.start(ctx, "sync1000-src")
-	if err != nil {
+	if err := r.sync1000(ctx); err != nil {
 		return err
-	}
-	if _, err := r.generateChunk(ctx, src, 1000); err != nil {
-		return err
-	}
-	if r.res.Sync1000BlocksPerSec, err = r.timeSync(ctx, src, r.genesis, "sync1000"); err != nil {
-		return err
-	}
-	r.logf("sync of 1,000 empty blocks: %.0f blocks/s", r.res.Sync1000BlocksPerSec)
-	if r.res.BtcdSyncPerSec > 0 {
-		r.res.Sync1000VsBtcd = r.res.Sync1000BlocksPerSec / r.res.BtcdSyncPerSec
-		r.logf("sync ours/btcd: %.2f", r.res.Sync1000VsBtcd)
 	}
 
 	// Climb to cfg.Height, recording every call for the plot.
@@ -451,87 +426,137 @@ func (r *runner) generate(ctx context.Context) error {
 	return nil
 }
 
-// btcdSync starts a second btcd connected to src and times its catch-up.
-func (r *runner) btcdSync(ctx context.Context, src *btcd) error {
-	target, err := src.height(ctx)
+// sync1000 times a fresh node syncing 1,000 blocks from a node holding
+// exactly that many, and a fresh btcd doing the same from a btcd, their
+// syncs alternated Reps times (the medians are reported): one sync lasts a
+// fraction of a second, and the load of a shared machine shifts between
+// two of them.
+func (r *runner) sync1000(ctx context.Context) error {
+	src, err := r.start(ctx, "sync1000-src")
 	if err != nil {
 		return err
 	}
-	launched := time.Now()
-	b, err := r.startBtcd(ctx, "btcd-sync", fmt.Sprintf("127.0.0.1:%d", src.p2pPort))
-	if err != nil {
+	if _, err := r.generateChunk(ctx, src, 1000); err != nil {
 		return err
+	}
+	var bsrc *btcd
+	if r.cfg.Btcd != "" {
+		if bsrc, err = r.startBtcd(ctx, "btcd-sync-src", ""); err != nil {
+			return err
+		}
+		if _, err := r.btcdChunk(ctx, bsrc, 1000); err != nil {
+			return err
+		}
+	}
+	var ours, oursStart, theirs, theirsStart []float64
+	for i := range max(r.cfg.Reps, 1) {
+		if bsrc != nil {
+			rate, fromStart, err := r.btcdSync(ctx, bsrc, fmt.Sprintf("btcd-sync-%d", i))
+			if err != nil {
+				return err
+			}
+			theirs, theirsStart = append(theirs, rate), append(theirsStart, fromStart)
+			r.btcds[len(r.btcds)-1].stop()
+			r.btcds = r.btcds[:len(r.btcds)-1]
+		}
+		rate, fromStart, err := r.timeSync(ctx, src, r.genesis, fmt.Sprintf("sync1000-%d", i))
+		if err != nil {
+			return err
+		}
+		ours, oursStart = append(ours, rate), append(oursStart, fromStart)
+		r.nodes[len(r.nodes)-1].stop()
+		r.nodes = r.nodes[:len(r.nodes)-1]
+	}
+	r.res.Sync1000BlocksPerSec, r.res.Sync1000FromStartPerSec = median(ours), median(oursStart)
+	r.logf("sync of 1,000 empty blocks: %.0f blocks/s (%.0f)", r.res.Sync1000BlocksPerSec, ours)
+	if bsrc != nil {
+		r.res.BtcdSyncPerSec, r.res.BtcdSyncFromStartPerSec = median(theirs), median(theirsStart)
+		r.res.Sync1000VsBtcd = r.res.Sync1000BlocksPerSec / r.res.BtcdSyncPerSec
+		r.logf("btcd sync of 1,000 empty blocks: %.0f blocks/s (%.0f); ours/btcd %.2f", r.res.BtcdSyncPerSec, theirs, r.res.Sync1000VsBtcd)
+	}
+	return nil
+}
+
+// btcdSync starts a btcd connected to src and times its catch-up, from its
+// RPC answering and from its start.
+func (r *runner) btcdSync(ctx context.Context, src *btcd, name string) (rate, fromStart float64, err error) {
+	target, err := src.height(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	launched := time.Now()
+	b, err := r.startBtcd(ctx, name, fmt.Sprintf("127.0.0.1:%d", src.p2pPort))
+	if err != nil {
+		return 0, 0, err
 	}
 	start := time.Now()
 	from, err := b.height(ctx)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	for {
 		h, err := b.height(ctx)
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
 		if h >= target {
 			break
 		}
 		if time.Since(start) > 5*time.Minute {
-			return fmt.Errorf("btcd sync stuck at %d of %d", h, target)
+			return 0, 0, fmt.Errorf("btcd sync stuck at %d of %d", h, target)
 		}
 		time.Sleep(time.Millisecond)
 	}
-	r.res.BtcdSyncPerSec = float64(target-from) / time.Since(start).Seconds()
-	r.res.BtcdSyncFromStartPerSec = float64(target) / time.Since(launched).Seconds()
-	r.logf("btcd sync of %d blocks: %.0f blocks/s from its RPC answering (%d blocks then), %.0f blocks/s from its start",
-		target, r.res.BtcdSyncPerSec, from, r.res.BtcdSyncFromStartPerSec)
-	return nil
+	rate = float64(target-from) / time.Since(start).Seconds()
+	fromStart = float64(target) / time.Since(launched).Seconds()
+	r.logf("%s: %d blocks, %.0f blocks/s from its RPC answering (%d blocks then), %.0f blocks/s from its start",
+		name, target, rate, from, fromStart)
+	return rate, fromStart, nil
 }
 
 // timeSync starts a fresh node peered with src and returns the blocks per
 // second it syncs, from its RPC answering to its tip being src's.
-func (r *runner) timeSync(ctx context.Context, src *node, genesis, name string) (float64, error) {
+func (r *runner) timeSync(ctx context.Context, src *node, genesis, name string) (rate, fromStart float64, err error) {
 	target, err := src.bestHash(ctx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	targetHeight, err := src.height(ctx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	launched := time.Now()
 	n, err := r.startOn(ctx, genesis, name, src.p2pAddr)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	start := time.Now()
 	from, err := n.height(ctx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	for {
 		h, err := n.bestHash(ctx)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if h == target {
 			break
 		}
 		if time.Since(start) > 10*time.Minute {
 			height, _ := n.height(ctx)
-			return 0, fmt.Errorf("%s: sync stuck at height %d of %d", name, height, targetHeight)
+			return 0, 0, fmt.Errorf("%s: sync stuck at height %d of %d", name, height, targetHeight)
 		}
 		time.Sleep(time.Millisecond)
 	}
-	rate := float64(targetHeight-from) / time.Since(start).Seconds()
+	rate = float64(targetHeight-from) / time.Since(start).Seconds()
 	if from > targetHeight/2 { // mostly synced before its RPC answered: count from its start
 		rate = float64(targetHeight) / time.Since(launched).Seconds()
 	}
+	fromStart = float64(targetHeight) / time.Since(launched).Seconds()
 	r.logf("%s: %d blocks, %.0f blocks/s from its RPC answering (%d blocks then), %.0f blocks/s from its start",
-		name, targetHeight, rate, from, float64(targetHeight)/time.Since(launched).Seconds())
-	if name == "sync1000" {
-		r.res.Sync1000FromStartPerSec = float64(targetHeight) / time.Since(launched).Seconds()
-	}
-	return rate, nil
+		name, targetHeight, rate, from, fromStart)
+	return rate, fromStart, nil
 }
 
 // syncEmpty times a fresh node syncing SyncBlocks empty blocks.
@@ -545,7 +570,7 @@ func (r *runner) syncEmpty(ctx context.Context) error {
 			return err
 		}
 	}
-	if r.res.SyncBlocksPerSec, err = r.timeSync(ctx, src, r.genesis, "sync"); err != nil {
+	if r.res.SyncBlocksPerSec, _, err = r.timeSync(ctx, src, r.genesis, "sync"); err != nil {
 		return err
 	}
 	r.logf("sync of %d empty blocks: %.0f blocks/s", r.cfg.SyncBlocks, r.res.SyncBlocksPerSec)
@@ -612,7 +637,7 @@ func (r *runner) syncTx(ctx context.Context) error {
 	}
 	r.res.AdmissionTxPerSec = float64(r.cfg.TxBlocks*txsPerBlock) / admit.Seconds()
 	r.logf("mempool admission (sendrawtransaction, one client): %.0f tx/s", r.res.AdmissionTxPerSec)
-	rate, err := r.timeSync(ctx, src, r.txGen, "tx-sync")
+	rate, _, err := r.timeSync(ctx, src, r.txGen, "tx-sync")
 	if err != nil {
 		return err
 	}
