@@ -108,22 +108,23 @@ func (h *Hub) Subscribe(buffer int, names ...string) (sub *Subscription, ok bool
 	return sub, true
 }
 
-// Listening reports whether the hub has a subscriber: a publisher may skip
-// building events nobody would receive (Publish numbers them all the same).
-func (h *Hub) Listening() bool {
+// PublishFunc publishes the n events build returns, building them only
+// when someone listens: with no subscriber they just take their sequence
+// numbers, as Publish would have given them. A node syncing thousands of
+// blocks with nobody on GET /events encodes none of them. Whether anyone
+// listens is decided under the hub's lock, so a subscription made at the
+// same time either receives the events or starts after their numbers.
+func (h *Hub) PublishFunc(n int, build func() []Event) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.subs) > 0
-}
-
-// Skip accounts for n events published while nobody listened: they take
-// their sequence numbers, as Publish would have given them.
-func (h *Hub) Skip(n int) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !h.closed {
-		h.seq += uint64(n)
+	if len(h.subs) == 0 {
+		if !h.closed {
+			h.seq += uint64(n)
+		}
+		h.mu.Unlock()
+		return
 	}
+	h.mu.Unlock()
+	h.Publish(build()...)
 }
 
 // Publish sends events to every subscriber, in order and contiguously (no
@@ -136,8 +137,7 @@ func (h *Hub) Publish(evs ...Event) {
 	}
 	h.mu.Lock()
 	if len(h.subs) == 0 {
-		// Nobody listens (the usual case while a node syncs): the events
-		// still take their sequence numbers, without being encoded.
+		// Nobody listens: the events take their numbers, unencoded.
 		if !h.closed {
 			h.seq += uint64(len(evs))
 		}
