@@ -108,6 +108,25 @@ func (h *Hub) Subscribe(buffer int, names ...string) (sub *Subscription, ok bool
 	return sub, true
 }
 
+// PublishFunc publishes the n events build returns, building them only
+// when someone listens: with no subscriber they just take their sequence
+// numbers, as Publish would have given them. A node syncing thousands of
+// blocks with nobody on GET /events encodes none of them. Whether anyone
+// listens is decided under the hub's lock, so a subscription made at the
+// same time either receives the events or starts after their numbers.
+func (h *Hub) PublishFunc(n int, build func() []Event) {
+	h.mu.Lock()
+	if len(h.subs) == 0 {
+		if !h.closed {
+			h.seq += uint64(n)
+		}
+		h.mu.Unlock()
+		return
+	}
+	h.mu.Unlock()
+	h.Publish(build()...)
+}
+
 // Publish sends events to every subscriber, in order and contiguously (no
 // event of another Publish call comes between them). It never blocks: a
 // subscriber without room for all of them is dropped. A value that cannot
@@ -116,6 +135,16 @@ func (h *Hub) Publish(evs ...Event) {
 	if len(evs) == 0 {
 		return
 	}
+	h.mu.Lock()
+	if len(h.subs) == 0 {
+		// Nobody listens: the events take their numbers, unencoded.
+		if !h.closed {
+			h.seq += uint64(len(evs))
+		}
+		h.mu.Unlock()
+		return
+	}
+	h.mu.Unlock()
 	msgs := make([]Message, len(evs))
 	for i, e := range evs {
 		data, err := json.Marshal(e.Data)

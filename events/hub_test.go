@@ -216,3 +216,21 @@ func BenchmarkPublishBlock(b *testing.B) {
 		}
 	}
 }
+
+// TestHubNumbersUnheardEvents: events published while nobody listens are
+// not built (PublishFunc) nor encoded, but keep their ids, so a later
+// subscriber's ids go on counting every event the node published.
+func TestHubNumbersUnheardEvents(t *testing.T) {
+	h := NewHub()
+	h.Publish(Event{BlockConnected, Block{Hash: "a"}}, Event{TipChanged, Tip{Hash: "a"}})
+	h.PublishFunc(3, func() []Event {
+		t.Fatal("events built with nobody listening")
+		return nil
+	})
+	sub, _ := h.Subscribe(4)
+	h.PublishFunc(1, func() []Event { return []Event{{TxAccepted, Tx{TxID: "t"}}} })
+	got := drain(sub)
+	if len(got) != 1 || got[0].Seq != 6 || got[0].Name != TxAccepted {
+		t.Fatalf("got %+v, want the tx_accepted event with id 6", got)
+	}
+}

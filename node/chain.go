@@ -112,7 +112,21 @@ func (n *Node) carryOut(acts []protocol.Action) []protocol.Action {
 
 // processBlock takes a block of local origin (mined here, or given by
 // RPC): the core gives it to the engine and publishes it when stored.
-func (n *Node) processBlock(b *chain.Block, _ origin) (*consensus.Result, error) {
+func (n *Node) processBlock(b *chain.Block, o origin) (*consensus.Result, error) {
+	res, err := n.submitBlock(b, o)
+	if err != nil {
+		return res, err
+	}
+	// The store applies its writes while the node goes on (here: the
+	// mempool update and the gossip above); a block made here or handed
+	// over RPC is on disk before the caller hears it was accepted.
+	return res, n.flushStore(b.Hash())
+}
+
+// submitBlock is processBlock without waiting for the store's writes:
+// generatetoaddress mines the next block while Badger applies this one,
+// and flushes once before it answers.
+func (n *Node) submitBlock(b *chain.Block, _ origin) (*consensus.Result, error) {
 	var res *consensus.Result
 	var err error
 	n.local(func(now time.Time) { res, err = n.core.SubmitBlock(now, b) })
@@ -121,17 +135,19 @@ func (n *Node) processBlock(b *chain.Block, _ origin) (*consensus.Result, error)
 		if !errors.As(err, &re) {
 			n.log.Error("block_not_stored", "hash", b.Hash(), "err", err)
 		}
-		return res, err
 	}
-	// The store applies its writes while the node goes on (here: the
-	// mempool update and the gossip above); a block made here or handed
-	// over RPC is on disk before the caller hears it was accepted.
+	return res, err
+}
+
+// flushStore waits until the store's writes so far are on disk; a failure
+// (last is the last block written) stops the node.
+func (n *Node) flushStore(last chain.Hash) error {
 	if err := store.Flush(n.store); err != nil {
-		n.log.Error("block_not_stored", "hash", b.Hash(), "err", err)
+		n.log.Error("block_not_stored", "hash", last, "err", err)
 		n.abort(err)
-		return res, err
+		return err
 	}
-	return res, nil
+	return nil
 }
 
 // changeChain runs an engine change made by hand (invalidateblock,

@@ -53,6 +53,8 @@ type cluster struct {
 	params *consensus.Params
 	nodes  []*Node
 	dirs   []string
+	// noIndexers starts the nodes without the optional indexers.
+	noIndexers bool
 }
 
 func newCluster(t testing.TB, params *consensus.Params) *cluster {
@@ -80,6 +82,8 @@ func (c *cluster) start(dir string, peers []string) *Node {
 		Peers:          peers,
 		StatusInterval: 200 * time.Millisecond,
 		Logger:         testLogger(c.t, fmt.Sprintf("n%d", i)),
+		NoTxIndex:      c.noIndexers,
+		NoAddrIndex:    c.noIndexers,
 	})
 	if err != nil {
 		c.t.Fatalf("start node %d: %v", i, err)

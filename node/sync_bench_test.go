@@ -72,3 +72,43 @@ func BenchmarkSyncTxBlocks(b *testing.B) {
 	b.ReportMetric(float64(syncTxBlocks)/secs, "blocks/s")
 	b.ReportMetric(float64(syncTxBlocks*syncTxPerBlock)/secs, "tx/s")
 }
+
+// syncEmptyBlocks is the chain length of BenchmarkSyncEmptyBlocks.
+const syncEmptyBlocks = 5000
+
+// BenchmarkSyncEmptyBlocks: a new node without the optional indexers (as
+// `node run --txindex=false --addrindex=false`) fetches a chain of empty
+// blocks from a peer over libp2p: headers first, then batches of blocks.
+// It is the path the bench command's sync figures time, without process
+// start, for a CPU profile:
+//
+//	go test ./node -run '^$' -bench SyncEmptyBlocks -benchtime 3x -cpuprofile cpu.out
+func BenchmarkSyncEmptyBlocks(b *testing.B) {
+	g := consensustest.TestGenesis()
+	g.RetargetIntervalBlocks = 0
+	g.MaxFutureBlockSeconds = 1 << 30
+	p, err := consensus.NewParams(g)
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := chain.AddressFromPubKey(consensustest.Key("alice").PubKey())
+	c := newCluster(b, p)
+	c.noIndexers = true
+	src := c.add()
+	if _, err := src.GenerateToAddress(context.Background(), syncEmptyBlocks, addr); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		late := c.add(0)
+		for late.Tip().Height < syncEmptyBlocks {
+			time.Sleep(200 * time.Microsecond)
+		}
+		b.StopTimer()
+		late.Close()
+		c.nodes = c.nodes[:1]
+		c.dirs = c.dirs[:1]
+		b.StartTimer()
+	}
+	b.ReportMetric(syncEmptyBlocks/(b.Elapsed().Seconds()/float64(b.N)), "blocks/s")
+}

@@ -128,24 +128,28 @@ func (n *Node) report(acts []protocol.Action) {
 // reportTip publishes one move of the active chain.
 func (n *Node) reportTip(a protocol.TipChanged) {
 	n.tele.metrics.ChainChanged(len(a.Disconnected), len(a.Connected))
-	// Connected and Disconnected take the chain from the old tip to the new
-	// one, so both branches hang off the fork point below the connects.
-	fork := a.Height - uint32(len(a.Connected))
-	evs := make([]events.Event, 0, len(a.Disconnected)+len(a.Connected)+1)
-	for i, b := range a.Disconnected {
-		evs = append(evs, events.Event{Name: events.BlockDisconnected, Data: blockData(b, fork+uint32(len(a.Disconnected)-i))})
-	}
-	for i, b := range a.Connected {
-		evs = append(evs, events.Event{Name: events.BlockConnected, Data: blockData(b, fork+1+uint32(i))})
-	}
-	evs = append(evs, events.Event{Name: events.TipChanged, Data: events.Tip{
-		Hash:        a.Hash.String(),
-		Height:      a.Height,
-		ReorgDepth:  len(a.Disconnected),
-		Connected:   len(a.Connected),
-		PreviousTip: a.Previous.String(),
-	}})
-	n.tele.hub.Publish(evs...)
+	// The events are built only when someone listens (a sync of thousands
+	// of blocks usually has nobody on GET /events).
+	n.tele.hub.PublishFunc(len(a.Disconnected)+len(a.Connected)+1, func() []events.Event {
+		// Connected and Disconnected take the chain from the old tip to the new
+		// one, so both branches hang off the fork point below the connects.
+		fork := a.Height - uint32(len(a.Connected))
+		evs := make([]events.Event, 0, len(a.Disconnected)+len(a.Connected)+1)
+		for i, b := range a.Disconnected {
+			evs = append(evs, events.Event{Name: events.BlockDisconnected, Data: blockData(b, fork+uint32(len(a.Disconnected)-i))})
+		}
+		for i, b := range a.Connected {
+			evs = append(evs, events.Event{Name: events.BlockConnected, Data: blockData(b, fork+1+uint32(i))})
+		}
+		evs = append(evs, events.Event{Name: events.TipChanged, Data: events.Tip{
+			Hash:        a.Hash.String(),
+			Height:      a.Height,
+			ReorgDepth:  len(a.Disconnected),
+			Connected:   len(a.Connected),
+			PreviousTip: a.Previous.String(),
+		}})
+		return evs
+	})
 }
 
 // countProcessed counts an engine outcome in the metrics: the side blocks

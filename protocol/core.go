@@ -317,12 +317,15 @@ func (c *Core) chainMoved(res *consensus.Result) {
 	if n := len(c.outbox); n > 0 && len(res.Disconnected) == 0 {
 		if last, ok := c.outbox[n-1].(TipChanged); ok {
 			last.Hash, last.Height = tip.Hash, tip.Height
-			last.Connected = append(last.Connected[:len(last.Connected):len(last.Connected)], res.Connected...)
+			// The core made this slice (below) and nothing else holds it
+			// until Ready: appending in place keeps a batch's merge linear.
+			last.Connected = append(last.Connected, res.Connected...)
 			c.outbox[n-1] = last
 			return
 		}
 	}
-	c.emit(TipChanged{Previous: previous, Hash: tip.Hash, Height: tip.Height, Connected: res.Connected, Disconnected: res.Disconnected})
+	connected := append([]*chain.Block(nil), res.Connected...)
+	c.emit(TipChanged{Previous: previous, Hash: tip.Hash, Height: tip.Height, Connected: connected, Disconnected: res.Disconnected})
 }
 
 // tipBefore is the tip before a change: the first block disconnected, or

@@ -17,6 +17,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/devchain/devchain/internal/bench"
@@ -33,7 +35,8 @@ the binary is the "node" next to this one, else ./cmd/node built with
   generate     generatetoaddress cost per empty block: calls of --chunk blocks
                at height 1,000 and at --height (median of --reps calls each),
                and every call on the way up (the series --svg plots)
-  sync         a fresh node syncing 1,000 and --sync-blocks empty blocks, and
+  sync         a fresh node syncing 1,000 empty blocks (median of --reps
+               syncs, run with generate), --sync-blocks empty blocks, and
                --tx-blocks blocks of 1,000 transactions, from a peer
   admission    sendrawtransaction rate while those transactions are submitted
   propagation  a block and a transaction from the first to the last node of
@@ -42,8 +45,13 @@ the binary is the "node" next to this one, else ./cmd/node built with
                --height restarted and idle
 
 With --btcd, a btcd binary (regtest, loopback only) is measured in the same
-run: its generate per empty block interleaved call by call with ours, and a
-second btcd syncing the first one's chain; the ratios are printed.
+run: its generate per empty block interleaved call by call with ours, and
+fresh btcds syncing 1,000 blocks from another, alternated sync by sync with
+ours; the ratios are printed.
+
+--indexers=false runs every node with "--txindex=false --addrindex=false";
+--only generate,sync runs just those experiments (the btcd comparisons are
+in generate).
 
 The chain is regtest-like (no retarget, 1 MB blocks) with a large
 max_future_block_seconds: blocks mined faster than the clock run ahead of it
@@ -78,6 +86,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	syncBlocks := fs.Int("sync-blocks", 0, "empty blocks of the long sync (default 20,000; quick 2,000)")
 	txBlocks := fs.Int("tx-blocks", 0, "blocks of 1,000 transactions to sync (default 10; quick 2)")
 	samples := fs.Int("samples", 0, "blocks and transactions timed across the 5-node line (default 40; quick 10)")
+	indexers := fs.Bool("indexers", true, "run the nodes with their transaction index and address history (false passes --txindex=false --addrindex=false to node run)")
+	only := fs.String("only", "", "comma-separated experiments to run (generate, sync, transactions, propagation; default all)")
 	fromJSON := fs.String("from-json", "", "measure nothing: print the table (and --svg) of a run saved with --json")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -110,6 +120,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg.Btcd = *btcdPath
+	if !*indexers {
+		cfg.NodeArgs = []string{"--txindex=false", "--addrindex=false"}
+	}
+	if *only != "" {
+		for _, name := range strings.Split(*only, ",") {
+			if !slices.Contains(bench.StepNames, name) {
+				fmt.Fprintf(stderr, "bench: --only: unknown experiment %q (want %s)\n", name, strings.Join(bench.StepNames, ", "))
+				return 2
+			}
+			cfg.Steps = append(cfg.Steps, name)
+		}
+	}
 	cfg.Log = stderr
 	cfg.Dir = *dir
 	if cfg.Dir == "" {
@@ -152,6 +174,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stdout, "machine: %s\n", res.Machine)
+	if len(res.Config.NodeArgs) > 0 {
+		fmt.Fprintf(stdout, "node run %s\n", strings.Join(res.Config.NodeArgs, " "))
+	}
 	if err := bench.WriteTable(stdout, res); err != nil {
 		return 1
 	}

@@ -29,3 +29,13 @@ func TestMissingNodeBinary(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut.String())
 	}
 }
+
+// --only names experiments; an unknown one is refused before anything
+// starts.
+func TestOnlyUnknownExperiment(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run([]string{"--only", "generate,memory", "--node", "/bin/true"}, &out, &errOut)
+	if code != 2 || !strings.Contains(errOut.String(), `unknown experiment "memory"`) {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+}

@@ -52,7 +52,16 @@ type Config struct {
 	// IdleWait is how long a node is left idle before its RSS is read
 	// (default 5 s).
 	IdleWait time.Duration
+	// NodeArgs are added to every `Exe run` (e.g. --txindex=false
+	// --addrindex=false to measure the node without its indexers).
+	NodeArgs []string
+	// Steps, when not empty, names the experiments to run (generate, sync,
+	// transactions, propagation); the others are skipped.
+	Steps []string
 }
+
+// StepNames are the experiments of a run, in order.
+var StepNames = []string{"generate", "sync", "transactions", "propagation"}
 
 // Quick and Full are the presets of `bench --quick` and `bench`.
 func Quick() Config {
@@ -70,7 +79,8 @@ type Result struct {
 	Machine string `json:"machine"`
 	Config  struct {
 		Height, Chunk, Reps, SyncBlocks, TxBlocks, Samples int
-		Btcd                                               string `json:",omitempty"`
+		Btcd                                               string   `json:",omitempty"`
+		NodeArgs                                           []string `json:",omitempty"`
 	} `json:"config"`
 
 	// Generate: ms per empty block of generatetoaddress Chunk (median of
@@ -206,6 +216,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r.res.Config.Height, r.res.Config.Chunk, r.res.Config.Reps = cfg.Height, cfg.Chunk, cfg.Reps
 	r.res.Config.SyncBlocks, r.res.Config.TxBlocks, r.res.Config.Samples = cfg.SyncBlocks, cfg.TxBlocks, cfg.Samples
 	r.res.Config.Btcd = cfg.Btcd
+	r.res.Config.NodeArgs = cfg.NodeArgs
 	defer r.stopAll()
 
 	// Two chains: one without allocations for the empty-block figures (a
@@ -234,6 +245,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		{"propagation", r.propagation},
 	}
 	for _, s := range steps {
+		if len(cfg.Steps) > 0 && !slices.Contains(cfg.Steps, s.name) {
+			continue
+		}
 		r.logf("== %s", s.name)
 		if err := s.fn(ctx); err != nil {
 			return r.res, fmt.Errorf("bench %s: %w", s.name, err)
@@ -257,7 +271,7 @@ func (r *runner) start(ctx context.Context, name string, peers ...string) (*node
 }
 
 func (r *runner) startOn(ctx context.Context, genesis, name string, peers ...string) (*node, error) {
-	n, err := startNode(ctx, r.cfg.Exe, r.cfg.Dir, name, genesis, peers...)
+	n, err := startNode(ctx, r.cfg.Exe, r.cfg.Dir, name, genesis, r.cfg.NodeArgs, peers...)
 	if err != nil {
 		return nil, err
 	}
@@ -360,34 +374,9 @@ func (r *runner) generate(ctx context.Context) error {
 		r.res.GenerateVsBtcd = r.res.GenerateLowMs / r.res.BtcdGenerateMs
 		r.res.BtcdRSSMB = mb(b.rss())
 		r.logf("btcd generate at height 1,000: %.4f ms/block (%.4f); ours/btcd %.2f", r.res.BtcdGenerateMs, theirs, r.res.GenerateVsBtcd)
-		// A second btcd syncs 1,000 blocks from a third holding exactly
-		// that many.
-		src, err := r.startBtcd(ctx, "btcd-sync-src", "")
-		if err != nil {
-			return err
-		}
-		if _, err := r.btcdChunk(ctx, src, 1000); err != nil {
-			return err
-		}
-		if err := r.btcdSync(ctx, src); err != nil {
-			return err
-		}
 	}
-	// Ours syncs 1,000 blocks too, from a node holding exactly 1,000.
-	src, err := r.start(ctx, "sync1000-src")
-	if err != nil {
+	if err := r.sync1000(ctx); err != nil {
 		return err
-	}
-	if _, err := r.generateChunk(ctx, src, 1000); err != nil {
-		return err
-	}
-	if r.res.Sync1000BlocksPerSec, err = r.timeSync(ctx, src, r.genesis, "sync1000"); err != nil {
-		return err
-	}
-	r.logf("sync of 1,000 empty blocks: %.0f blocks/s", r.res.Sync1000BlocksPerSec)
-	if r.res.BtcdSyncPerSec > 0 {
-		r.res.Sync1000VsBtcd = r.res.Sync1000BlocksPerSec / r.res.BtcdSyncPerSec
-		r.logf("sync ours/btcd: %.2f", r.res.Sync1000VsBtcd)
 	}
 
 	// Climb to cfg.Height, recording every call for the plot.
@@ -425,7 +414,7 @@ func (r *runner) generate(ctx context.Context) error {
 	// The long chain, restarted and idle.
 	n.stop()
 	r.nodes = slices.DeleteFunc(r.nodes, func(x *node) bool { return x == n })
-	n, err = restartNode(ctx, cfg.Exe, n)
+	n, err = restartNode(ctx, cfg.Exe, n, cfg.NodeArgs)
 	if err != nil {
 		return err
 	}
@@ -437,87 +426,137 @@ func (r *runner) generate(ctx context.Context) error {
 	return nil
 }
 
-// btcdSync starts a second btcd connected to src and times its catch-up.
-func (r *runner) btcdSync(ctx context.Context, src *btcd) error {
-	target, err := src.height(ctx)
+// sync1000 times a fresh node syncing 1,000 blocks from a node holding
+// exactly that many, and a fresh btcd doing the same from a btcd, their
+// syncs alternated Reps times (the medians are reported): one sync lasts a
+// fraction of a second, and the load of a shared machine shifts between
+// two of them.
+func (r *runner) sync1000(ctx context.Context) error {
+	src, err := r.start(ctx, "sync1000-src")
 	if err != nil {
 		return err
 	}
-	launched := time.Now()
-	b, err := r.startBtcd(ctx, "btcd-sync", fmt.Sprintf("127.0.0.1:%d", src.p2pPort))
-	if err != nil {
+	if _, err := r.generateChunk(ctx, src, 1000); err != nil {
 		return err
+	}
+	var bsrc *btcd
+	if r.cfg.Btcd != "" {
+		if bsrc, err = r.startBtcd(ctx, "btcd-sync-src", ""); err != nil {
+			return err
+		}
+		if _, err := r.btcdChunk(ctx, bsrc, 1000); err != nil {
+			return err
+		}
+	}
+	var ours, oursStart, theirs, theirsStart []float64
+	for i := range max(r.cfg.Reps, 1) {
+		if bsrc != nil {
+			rate, fromStart, err := r.btcdSync(ctx, bsrc, fmt.Sprintf("btcd-sync-%d", i))
+			if err != nil {
+				return err
+			}
+			theirs, theirsStart = append(theirs, rate), append(theirsStart, fromStart)
+			r.btcds[len(r.btcds)-1].stop()
+			r.btcds = r.btcds[:len(r.btcds)-1]
+		}
+		rate, fromStart, err := r.timeSync(ctx, src, r.genesis, fmt.Sprintf("sync1000-%d", i))
+		if err != nil {
+			return err
+		}
+		ours, oursStart = append(ours, rate), append(oursStart, fromStart)
+		r.nodes[len(r.nodes)-1].stop()
+		r.nodes = r.nodes[:len(r.nodes)-1]
+	}
+	r.res.Sync1000BlocksPerSec, r.res.Sync1000FromStartPerSec = median(ours), median(oursStart)
+	r.logf("sync of 1,000 empty blocks: %.0f blocks/s (%.0f)", r.res.Sync1000BlocksPerSec, ours)
+	if bsrc != nil {
+		r.res.BtcdSyncPerSec, r.res.BtcdSyncFromStartPerSec = median(theirs), median(theirsStart)
+		r.res.Sync1000VsBtcd = r.res.Sync1000BlocksPerSec / r.res.BtcdSyncPerSec
+		r.logf("btcd sync of 1,000 empty blocks: %.0f blocks/s (%.0f); ours/btcd %.2f", r.res.BtcdSyncPerSec, theirs, r.res.Sync1000VsBtcd)
+	}
+	return nil
+}
+
+// btcdSync starts a btcd connected to src and times its catch-up, from its
+// RPC answering and from its start.
+func (r *runner) btcdSync(ctx context.Context, src *btcd, name string) (rate, fromStart float64, err error) {
+	target, err := src.height(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	launched := time.Now()
+	b, err := r.startBtcd(ctx, name, fmt.Sprintf("127.0.0.1:%d", src.p2pPort))
+	if err != nil {
+		return 0, 0, err
 	}
 	start := time.Now()
 	from, err := b.height(ctx)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	for {
 		h, err := b.height(ctx)
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
 		if h >= target {
 			break
 		}
 		if time.Since(start) > 5*time.Minute {
-			return fmt.Errorf("btcd sync stuck at %d of %d", h, target)
+			return 0, 0, fmt.Errorf("btcd sync stuck at %d of %d", h, target)
 		}
 		time.Sleep(time.Millisecond)
 	}
-	r.res.BtcdSyncPerSec = float64(target-from) / time.Since(start).Seconds()
-	r.res.BtcdSyncFromStartPerSec = float64(target) / time.Since(launched).Seconds()
-	r.logf("btcd sync of %d blocks: %.0f blocks/s from its RPC answering (%d blocks then), %.0f blocks/s from its start",
-		target, r.res.BtcdSyncPerSec, from, r.res.BtcdSyncFromStartPerSec)
-	return nil
+	rate = float64(target-from) / time.Since(start).Seconds()
+	fromStart = float64(target) / time.Since(launched).Seconds()
+	r.logf("%s: %d blocks, %.0f blocks/s from its RPC answering (%d blocks then), %.0f blocks/s from its start",
+		name, target, rate, from, fromStart)
+	return rate, fromStart, nil
 }
 
 // timeSync starts a fresh node peered with src and returns the blocks per
 // second it syncs, from its RPC answering to its tip being src's.
-func (r *runner) timeSync(ctx context.Context, src *node, genesis, name string) (float64, error) {
+func (r *runner) timeSync(ctx context.Context, src *node, genesis, name string) (rate, fromStart float64, err error) {
 	target, err := src.bestHash(ctx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	targetHeight, err := src.height(ctx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	launched := time.Now()
 	n, err := r.startOn(ctx, genesis, name, src.p2pAddr)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	start := time.Now()
 	from, err := n.height(ctx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	for {
 		h, err := n.bestHash(ctx)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if h == target {
 			break
 		}
 		if time.Since(start) > 10*time.Minute {
 			height, _ := n.height(ctx)
-			return 0, fmt.Errorf("%s: sync stuck at height %d of %d", name, height, targetHeight)
+			return 0, 0, fmt.Errorf("%s: sync stuck at height %d of %d", name, height, targetHeight)
 		}
 		time.Sleep(time.Millisecond)
 	}
-	rate := float64(targetHeight-from) / time.Since(start).Seconds()
+	rate = float64(targetHeight-from) / time.Since(start).Seconds()
 	if from > targetHeight/2 { // mostly synced before its RPC answered: count from its start
 		rate = float64(targetHeight) / time.Since(launched).Seconds()
 	}
+	fromStart = float64(targetHeight) / time.Since(launched).Seconds()
 	r.logf("%s: %d blocks, %.0f blocks/s from its RPC answering (%d blocks then), %.0f blocks/s from its start",
-		name, targetHeight, rate, from, float64(targetHeight)/time.Since(launched).Seconds())
-	if name == "sync1000" {
-		r.res.Sync1000FromStartPerSec = float64(targetHeight) / time.Since(launched).Seconds()
-	}
-	return rate, nil
+		name, targetHeight, rate, from, fromStart)
+	return rate, fromStart, nil
 }
 
 // syncEmpty times a fresh node syncing SyncBlocks empty blocks.
@@ -531,7 +570,7 @@ func (r *runner) syncEmpty(ctx context.Context) error {
 			return err
 		}
 	}
-	if r.res.SyncBlocksPerSec, err = r.timeSync(ctx, src, r.genesis, "sync"); err != nil {
+	if r.res.SyncBlocksPerSec, _, err = r.timeSync(ctx, src, r.genesis, "sync"); err != nil {
 		return err
 	}
 	r.logf("sync of %d empty blocks: %.0f blocks/s", r.cfg.SyncBlocks, r.res.SyncBlocksPerSec)
@@ -598,7 +637,7 @@ func (r *runner) syncTx(ctx context.Context) error {
 	}
 	r.res.AdmissionTxPerSec = float64(r.cfg.TxBlocks*txsPerBlock) / admit.Seconds()
 	r.logf("mempool admission (sendrawtransaction, one client): %.0f tx/s", r.res.AdmissionTxPerSec)
-	rate, err := r.timeSync(ctx, src, r.txGen, "tx-sync")
+	rate, _, err := r.timeSync(ctx, src, r.txGen, "tx-sync")
 	if err != nil {
 		return err
 	}

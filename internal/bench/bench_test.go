@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/internal/e2e"
 )
 
@@ -68,6 +69,49 @@ func TestReport(t *testing.T) {
 				t.Fatalf("SVG does not parse: %v", err)
 			}
 			break
+		}
+	}
+}
+
+// NodeArgs reach `node run`: with the indexers off (bench --indexers=false)
+// the node keeps no transaction index, so getrawtransaction of a mined
+// coinbase fails, and it succeeds on a node started without them.
+func TestNodeArgsTurnIndexersOff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs node processes")
+	}
+	exe, dir := filepath.Join(e2e.Binaries(t), "node"), t.TempDir()
+	genesis, err := writeGenesis(dir, "genesis.json", benchGenesis(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	miner := chain.AddressFromPubKey(benchKey().PubKey()).Encode(benchPrefix)
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		indexed bool
+	}{
+		{"indexers", nil, true},
+		{"noindexers", []string{"--txindex=false", "--addrindex=false"}, false},
+	} {
+		n, err := startNode(ctx, exe, dir, tc.name, genesis, tc.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hashes []string
+		if err := n.call(ctx, &hashes, "generatetoaddress", 1, miner); err != nil {
+			t.Fatal(err)
+		}
+		var blk struct{ Tx []string }
+		if err := n.call(ctx, &blk, "getblock", hashes[0], 1); err != nil || len(blk.Tx) == 0 {
+			t.Fatalf("%s: getblock: %v %v", tc.name, blk, err)
+		}
+		var raw string
+		err = n.call(ctx, &raw, "getrawtransaction", blk.Tx[0])
+		n.stop()
+		if indexed := err == nil; indexed != tc.indexed {
+			t.Errorf("%s: getrawtransaction of the coinbase: %v, want indexed %v", tc.name, err, tc.indexed)
 		}
 	}
 }

@@ -30,13 +30,14 @@ type node struct {
 
 // startNode runs `exe run` on a fresh datadir under root with the genesis
 // file and the given peers, and waits for its RPC.
-func startNode(ctx context.Context, exe, root, name, genesis string, peers ...string) (*node, error) {
+func startNode(ctx context.Context, exe, root, name, genesis string, extra []string, peers ...string) (*node, error) {
 	dir := filepath.Join(root, name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	args := []string{"run", "--datadir", dir, "--genesis", genesis, "--mdns=false",
 		"--listen", "/ip4/127.0.0.1/tcp/0", "--rpc", "127.0.0.1:0"}
+	args = append(args, extra...)
 	for _, p := range peers {
 		args = append(args, "--peer", p)
 	}
@@ -44,8 +45,9 @@ func startNode(ctx context.Context, exe, root, name, genesis string, peers ...st
 }
 
 // restartNode runs `exe run` again on an existing datadir.
-func restartNode(ctx context.Context, exe string, old *node) (*node, error) {
+func restartNode(ctx context.Context, exe string, old *node, extra []string) (*node, error) {
 	args := []string{"run", "--datadir", old.dir, "--mdns=false", "--listen", "/ip4/127.0.0.1/tcp/0", "--rpc", "127.0.0.1:0"}
+	args = append(args, extra...)
 	return launch(ctx, exe, old.dir, old.name, args)
 }
 

@@ -61,6 +61,12 @@ const (
 // fsyncs a file); Close always writes it.
 const markInterval = time.Second
 
+// freeCheckInterval spaces the reads of the disk's free space before
+// writes: a statfs per block was a third of a synced empty block's write.
+// Nothing fills a disk's last tens of MiB in a millisecond, so the floor
+// still holds for the write that follows a disk filling up.
+const freeCheckInterval = time.Millisecond
+
 // Store is a store.Store in a Badger database directory.
 //
 // Writes that fit one Badger transaction return as soon as the
@@ -77,8 +83,11 @@ type Store struct {
 
 	utxos utxoCache // recently read and created unspent outputs
 
-	dir      string // "" for a dry run: no flush mark, no floor
-	minFree  int64
+	dir     string // "" for a dry run: no flush mark, no floor
+	minFree int64
+	// freeAt is when the free space was last found above the floor, in
+	// Unix nanoseconds.
+	freeAt   atomic.Int64
 	tip      chain.Hash   // the tip of the last update, for the flush mark (under mu)
 	markMu   sync.Mutex   // serialises writers of the flush mark
 	marked   chain.Hash   // the tip the flush mark holds (under markMu)
@@ -407,10 +416,8 @@ func (s *Store) write(ops []op) error {
 	if err := s.failure(); err != nil {
 		return err
 	}
-	if s.dir != "" {
-		if err := checkFreeSpace(s.dir, s.minFree); err != nil {
-			return err
-		}
+	if err := s.checkFreeSpace(); err != nil {
+		return err
 	}
 	txn := s.db.NewTransaction(true)
 	for i := range ops {
@@ -497,6 +504,23 @@ func (s *Store) mark(tip chain.Hash) error {
 	}
 	s.marked = tip
 	s.markedAt.Store(time.Now().UnixNano())
+	return nil
+}
+
+// checkFreeSpace refuses a write below the free-space floor, reading the
+// disk's free space at most every freeCheckInterval while it is above.
+func (s *Store) checkFreeSpace() error {
+	if s.dir == "" {
+		return nil
+	}
+	now := time.Now().UnixNano()
+	if now-s.freeAt.Load() < int64(freeCheckInterval) {
+		return nil
+	}
+	if err := checkFreeSpace(s.dir, s.minFree); err != nil {
+		return err
+	}
+	s.freeAt.Store(now)
 	return nil
 }
 
