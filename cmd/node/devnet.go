@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -168,6 +169,11 @@ func (d *devnet) prepare(nodes int) error {
 		}
 	}
 	d.state.Nodes = d.state.Nodes[:max(nodes, 1)]
+	return d.saveState()
+}
+
+// saveState writes the devnet's state (wallet addresses, ports).
+func (d *devnet) saveState() error {
 	out, _ := json.MarshalIndent(d.state, "", "  ")
 	return os.WriteFile(d.path(devnetStateFile), out, 0o644)
 }
@@ -222,57 +228,109 @@ func (d *devnet) start(miners int) error {
 	if err != nil {
 		return err
 	}
-	for i, nd := range d.state.Nodes {
-		datadir := d.path(nd.Name)
-		if err := os.MkdirAll(datadir, 0o700); err != nil {
-			return err
-		}
-		if err := d.stopLeftover(nd.Name, datadir); err != nil {
-			return err
-		}
-		args := []string{"run", "--datadir", datadir, "--genesis", d.path("genesis.json"),
-			"--listen", fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", nd.P2PPort),
-			"--rpc", fmt.Sprintf("127.0.0.1:%d", nd.RPCPort), "--mdns=false",
-			"--metrics", fmt.Sprintf("127.0.0.1:%d", nd.MetricsPort)}
-		for _, a := range d.addrs {
-			args = append(args, "--peer", a)
-		}
-		if i < miners {
-			args = append(args, "--mine", "--miner-address", d.state.MinerAddress, "--mine-threads", fmt.Sprint(d.threads))
-		}
-		logFile, err := os.OpenFile(filepath.Join(datadir, "node.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-		if err != nil {
-			return err
-		}
-		os.Remove(filepath.Join(datadir, rpcclient.URLFile))
-		cmd := exec.Command(self, args...)
-		cmd.Stdout, cmd.Stderr = logFile, logFile
-		cmd.SysProcAttr = childProcAttr() // Ctrl-C reaches the devnet, which stops the nodes; its death stops them too
-		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", parentPIDEnv, os.Getpid()))
-		if err := cmd.Start(); err != nil {
-			logFile.Close()
-			return err
-		}
-		done := make(chan struct{})
-		go func() {
-			cmd.Wait()
-			logFile.Close()
-			close(done)
-		}()
-		d.procs = append(d.procs, cmd)
-		d.exited = append(d.exited, done)
-		client, addr, err := waitRPC(datadir, done)
-		if err != nil {
-			logPath := filepath.Join(datadir, "node.log")
-			if why := startFailure(logPath); why != "" {
-				return fmt.Errorf("%s: %w: %s (see %s)", nd.Name, err, why, logPath)
+	for i := range d.state.Nodes {
+		for attempt := 1; ; attempt++ {
+			err := d.startNode(self, i, i < miners)
+			if err == nil {
+				break
 			}
-			return fmt.Errorf("%s: %w (see %s)", nd.Name, err, logPath)
+			// A port chosen free can be taken before the node binds it (by
+			// any process's outgoing connection, say): the node gets new
+			// ports, saved for the next runs, and is started again.
+			if !errors.Is(err, errPortTaken) || attempt == maxPortAttempts {
+				return err
+			}
+			fmt.Fprintf(d.stdout, "%s: %v; trying other ports\n", d.state.Nodes[i].Name, err)
+			if err := d.newPorts(i); err != nil {
+				return err
+			}
 		}
-		d.clients = append(d.clients, client)
-		d.addrs = append(d.addrs, addr)
 	}
 	return nil
+}
+
+// maxPortAttempts bounds how often a node is started again on new ports.
+const maxPortAttempts = 3
+
+// errPortTaken marks a node that exited at start because one of its ports
+// was in use.
+var errPortTaken = errors.New("a port of the node is in use")
+
+// startNode launches node i and waits for its RPC.
+func (d *devnet) startNode(self string, i int, mine bool) error {
+	nd := d.state.Nodes[i]
+	datadir := d.path(nd.Name)
+	if err := os.MkdirAll(datadir, 0o700); err != nil {
+		return err
+	}
+	if err := d.stopLeftover(nd.Name, datadir); err != nil {
+		return err
+	}
+	args := []string{"run", "--datadir", datadir, "--genesis", d.path("genesis.json"),
+		"--listen", fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", nd.P2PPort),
+		"--rpc", fmt.Sprintf("127.0.0.1:%d", nd.RPCPort), "--mdns=false",
+		"--metrics", fmt.Sprintf("127.0.0.1:%d", nd.MetricsPort)}
+	for _, a := range d.addrs {
+		args = append(args, "--peer", a)
+	}
+	if mine {
+		args = append(args, "--mine", "--miner-address", d.state.MinerAddress, "--mine-threads", fmt.Sprint(d.threads))
+	}
+	logPath := filepath.Join(datadir, "node.log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	os.Remove(filepath.Join(datadir, rpcclient.URLFile))
+	cmd := exec.Command(self, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = childProcAttr() // Ctrl-C reaches the devnet, which stops the nodes; its death stops them too
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", parentPIDEnv, os.Getpid()))
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return err
+	}
+	done := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		logFile.Close()
+		close(done)
+	}()
+	client, addr, err := waitRPC(datadir, done)
+	if err != nil {
+		why := startFailure(logPath)
+		select {
+		case <-done: // exited: nothing left to stop
+		default:
+			d.procs = append(d.procs, cmd)
+			d.exited = append(d.exited, done)
+		}
+		if strings.Contains(why, "address already in use") {
+			return fmt.Errorf("%w: %s", errPortTaken, why)
+		}
+		if why != "" {
+			return fmt.Errorf("%s: %w: %s (see %s)", nd.Name, err, why, logPath)
+		}
+		return fmt.Errorf("%s: %w (see %s)", nd.Name, err, logPath)
+	}
+	d.procs = append(d.procs, cmd)
+	d.exited = append(d.exited, done)
+	d.clients = append(d.clients, client)
+	d.addrs = append(d.addrs, addr)
+	return nil
+}
+
+// newPorts gives node i fresh ports and saves them.
+func (d *devnet) newPorts(i int) error {
+	nd := &d.state.Nodes[i]
+	for _, port := range []*int{&nd.P2PPort, &nd.RPCPort, &nd.MetricsPort} {
+		p, err := freePort()
+		if err != nil {
+			return err
+		}
+		*port = p
+	}
+	return d.saveState()
 }
 
 // waitRPC waits for a node's RPC and returns a client and its peer address.
