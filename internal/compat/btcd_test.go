@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -32,18 +30,7 @@ func startNode(t *testing.T) (*e2e.Proc, *consensus.Params) {
 	}
 	g := consensustest.TestGenesis()
 	g.RetargetIntervalBlocks = 0
-	params, err := consensus.NewParams(g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := json.MarshalIndent(g, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "genesis.json")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path, params := e2e.WriteGenesis(t, g)
 	return e2e.StartProc(t, e2e.ProcConfig{Dir: t.TempDir(), Genesis: path}), params
 }
 

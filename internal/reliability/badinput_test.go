@@ -158,7 +158,7 @@ func TestRPCBindRefused(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the node binary")
 	}
-	genesis, _ := writeGenesis(t, testGenesis())
+	genesis, _ := e2e.WriteGenesis(t, testGenesis())
 	for _, bind := range []string{"0.0.0.0:0", ":0", "[::]:0", "192.0.2.1:0", "example.com:0"} {
 		code, out := runNode(t, 20*time.Second, "run", "--datadir", t.TempDir(), "--genesis", genesis, "--mdns=false", "--rpc", bind)
 		line, _ := errorLine(out)
@@ -205,7 +205,7 @@ func TestRPCBadInput(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the node binary")
 	}
-	genesis, _ := writeGenesis(t, testGenesis())
+	genesis, _ := e2e.WriteGenesis(t, testGenesis())
 	n := e2e.StartProc(t, e2e.ProcConfig{Dir: t.TempDir(), Genesis: genesis})
 	c := n.Client()
 	post := func(body string, auth bool, method string) (int, string) {

@@ -81,7 +81,7 @@ func TestCorruptDatadirRefused(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs node processes")
 	}
-	genesis, params := writeGenesis(t, testGenesis())
+	genesis, params := e2e.WriteGenesis(t, testGenesis())
 	dir := t.TempDir()
 	n := e2e.StartProc(t, e2e.ProcConfig{Dir: dir, Genesis: genesis})
 	n.Must(nil, "generatetoaddress", 12, addr("miner"))
@@ -198,7 +198,7 @@ func TestDamagedDatadirFiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs node processes")
 	}
-	genesis, _ := writeGenesis(t, testGenesis())
+	genesis, _ := e2e.WriteGenesis(t, testGenesis())
 	dir := t.TempDir()
 	n := e2e.StartProc(t, e2e.ProcConfig{Dir: dir, Genesis: genesis})
 	n.Must(nil, "generatetoaddress", 3, addr("miner"))

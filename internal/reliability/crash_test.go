@@ -97,7 +97,7 @@ func TestKillAnyMoment(t *testing.T) {
 	}
 	kills := envInt(t, "DEVCHAIN_CRASH_KILLS", 24)
 	rng := rand.New(rand.NewPCG(seed(t), 6))
-	genesis, params := writeGenesis(t, testGenesis())
+	genesis, params := e2e.WriteGenesis(t, testGenesis())
 	peer := e2e.StartProc(t, e2e.ProcConfig{Dir: filepath.Join(t.TempDir(), "peer"), Genesis: genesis})
 	victim := e2e.StartProc(t, e2e.ProcConfig{
 		Dir: filepath.Join(t.TempDir(), "victim"), Genesis: genesis,

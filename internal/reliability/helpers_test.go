@@ -2,9 +2,6 @@ package reliability
 
 import (
 	"encoding/hex"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -23,25 +20,6 @@ func testGenesis() *chain.Genesis {
 	g := consensustest.TestGenesis()
 	g.RetargetIntervalBlocks = 0
 	return g
-}
-
-// writeGenesis writes g to a temporary genesis.json and returns its path
-// and the chain's parameters.
-func writeGenesis(t testing.TB, g *chain.Genesis) (string, *consensus.Params) {
-	t.Helper()
-	params, err := consensus.NewParams(g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := json.MarshalIndent(g, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "genesis.json")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path, params
 }
 
 // addr is a harness key's address on the test chain.

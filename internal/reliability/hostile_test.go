@@ -57,7 +57,7 @@ func TestHostilePeersAgainstProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs node processes")
 	}
-	genesis, params := writeGenesis(t, testGenesis())
+	genesis, params := e2e.WriteGenesis(t, testGenesis())
 	root := t.TempDir()
 	a := e2e.StartProc(t, e2e.ProcConfig{Dir: filepath.Join(root, "a"), Genesis: genesis})
 	b := e2e.StartProc(t, e2e.ProcConfig{Dir: filepath.Join(root, "b"), Genesis: genesis, Peers: []string{a.Addr()}})

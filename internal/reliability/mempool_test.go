@@ -29,7 +29,7 @@ func TestMempoolSurvivesKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs node processes")
 	}
-	genesis, params := writeGenesis(t, testGenesis())
+	genesis, params := e2e.WriteGenesis(t, testGenesis())
 	a := e2e.StartProc(t, e2e.ProcConfig{Dir: filepath.Join(t.TempDir(), "a"), Genesis: genesis})
 	var want []string
 	next := genesisCoin(params, "alice")

@@ -114,7 +114,7 @@ func TestSoak(t *testing.T) {
 		}
 		payTo = append(payTo, first)
 	}
-	genesis, _ := writeGenesis(t, g)
+	genesis, _ := e2e.WriteGenesis(t, g)
 
 	ns := make([]*soakNode, nodes)
 	var addrsSoFar []string

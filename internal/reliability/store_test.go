@@ -136,7 +136,7 @@ func storeFile(t *testing.T, datadir, suffix string) string {
 // log), so that the store has a value log to damage.
 func bigBlock(t *testing.T, n *e2e.Proc, in coin) {
 	t.Helper()
-	_, params := writeGenesis(t, testGenesis())
+	_, params := e2e.WriteGenesis(t, testGenesis())
 	payees := make([]payee, 1800)
 	for i := range payees {
 		payees[i] = payee{"bob", 10_000}
@@ -158,7 +158,7 @@ func TestDamagedStoreRefused(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs node processes")
 	}
-	genesis, params := writeGenesis(t, testGenesis())
+	genesis, params := e2e.WriteGenesis(t, testGenesis())
 	dir := filepath.Join(t.TempDir(), "node")
 	n := e2e.StartProc(t, e2e.ProcConfig{Dir: dir, Genesis: genesis})
 	n.Must(nil, "generatetoaddress", 10, addr("miner"))
@@ -273,7 +273,7 @@ func TestEmptyMemtableAfterKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs node processes")
 	}
-	genesis, _ := writeGenesis(t, testGenesis())
+	genesis, _ := e2e.WriteGenesis(t, testGenesis())
 	dir := t.TempDir()
 	n := e2e.StartProc(t, e2e.ProcConfig{Dir: dir, Genesis: genesis})
 	n.Must(nil, "generatetoaddress", 25, addr("miner"))
@@ -310,10 +310,10 @@ func TestRefusedStartWritesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs node processes")
 	}
-	genesis, _ := writeGenesis(t, testGenesis())
+	genesis, _ := e2e.WriteGenesis(t, testGenesis())
 	g := testGenesis()
 	g.ChainID = "other"
-	wrong, _ := writeGenesis(t, g)
+	wrong, _ := e2e.WriteGenesis(t, g)
 	dir := t.TempDir()
 	n := e2e.StartProc(t, e2e.ProcConfig{Dir: dir, Genesis: genesis})
 	n.Must(nil, "generatetoaddress", 5, addr("miner"))
@@ -399,7 +399,7 @@ func TestDiskFull(t *testing.T) {
 		t.Skip("runs node processes")
 	}
 	disk := mountSmallDisk(t, 256<<20)
-	genesis, _ := writeGenesis(t, testGenesis())
+	genesis, _ := e2e.WriteGenesis(t, testGenesis())
 	dir := filepath.Join(disk, "node")
 	n := e2e.StartProc(t, e2e.ProcConfig{Dir: dir, Genesis: genesis})
 	n.Must(nil, "generatetoaddress", 5, addr("miner"))
@@ -447,7 +447,7 @@ func TestIndexesOff(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs node processes")
 	}
-	genesis, _ := writeGenesis(t, testGenesis())
+	genesis, _ := e2e.WriteGenesis(t, testGenesis())
 	dir := t.TempDir()
 	off := []string{"--txindex=false", "--addrindex=false"}
 	n := e2e.StartProc(t, e2e.ProcConfig{Dir: dir, Genesis: genesis, Args: off})
