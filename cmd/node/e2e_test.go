@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,14 +13,7 @@ func writeTestGenesis(t *testing.T) string {
 	t.Helper()
 	g := consensustest.TestGenesis()
 	g.RetargetIntervalBlocks = 0
-	data, err := jsonMarshal(g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "genesis.json")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path, _ := e2e.WriteGenesis(t, g)
 	return path
 }
 
