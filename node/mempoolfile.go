@@ -2,6 +2,7 @@ package node
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -64,8 +65,8 @@ func readMempoolFile(path string) ([]*chain.Transaction, error) {
 	r := bufio.NewReader(f)
 	var txs []*chain.Transaction
 	for {
-		n, err := binary.ReadUvarint(r)
-		if err != nil || n == 0 || n > maxMempoolRecord {
+		n, width, err := readRecordLength(r)
+		if err != nil || n == 0 || n > maxMempoolRecord || width != len(binary.AppendUvarint(nil, n)) {
 			return txs, nil // end of file, or a tail cut by a crash
 		}
 		buf := make([]byte, n)
@@ -73,7 +74,7 @@ func readMempoolFile(path string) ([]*chain.Transaction, error) {
 			return txs, nil
 		}
 		tx, err := chain.DecodeTransaction(buf)
-		if err != nil {
+		if err != nil || !canonicalRecord(n, buf, tx) {
 			return txs, nil
 		}
 		txs = append(txs, tx)
@@ -105,6 +106,37 @@ func (m *mempoolFile) rewrite(txs []*chain.Transaction) error {
 	}
 	m.f, m.size = f, int64(len(data))
 	return nil
+}
+
+// readRecordLength reads a record's uvarint length and the number of bytes
+// it took, so a padded (non-minimal) length can be refused.
+func readRecordLength(r io.ByteReader) (n uint64, width int, err error) {
+	var raw [binary.MaxVarintLen64]byte
+	for width < len(raw) {
+		b, err := r.ReadByte()
+		if err != nil {
+			return 0, width, err
+		}
+		raw[width] = b
+		width++
+		if b < 0x80 {
+			n, k := binary.Uvarint(raw[:width])
+			if k <= 0 {
+				return 0, width, errors.New("node: mempool record length overflows")
+			}
+			return n, width, nil
+		}
+	}
+	return 0, width, errors.New("node: mempool record length overflows")
+}
+
+// canonicalRecord reports whether a record is byte for byte what
+// appendMempoolRecord writes for tx. Anything else (a transaction the
+// decoder tolerates in a non-canonical form, a padded length) was not
+// written by this node and counts as damage, so replay never turns bytes
+// into a transaction other than the one recorded.
+func canonicalRecord(n uint64, buf []byte, tx *chain.Transaction) bool {
+	return n == uint64(len(buf)) && bytes.Equal(tx.Serialize(), buf)
 }
 
 func appendMempoolRecord(b []byte, tx *chain.Transaction) []byte {
