@@ -27,6 +27,11 @@ type Options struct {
 	// run's state (the caller adds wall-clock figures, on stderr only).
 	Progress       func(Progress)
 	ProgressEvents uint64
+
+	// oneEventAtATime turns the windows off (window.go): the tests compare
+	// the two; parallelFrom, when set, is the tests' minParallelNodes.
+	oneEventAtATime bool
+	parallelFrom    int
 }
 
 // Progress is a snapshot of a run for a progress line.
@@ -59,9 +64,14 @@ type Lab struct {
 	seed   int64
 	params *consensus.Params
 
-	q      queue
-	now    int64 // virtual microseconds
-	events uint64
+	q   queue
+	now int64 // virtual microseconds
+	// serial is the lab's own cursor: events that are not one node's run
+	// on it, one after the other.
+	serial *cursor
+	// window steps the nodes' own events on every core (nil: one by one).
+	window *windowRunner
+	tally  tally
 
 	nodes []*simNode
 	links []link
@@ -80,14 +90,11 @@ type Lab struct {
 	// minedBytes holds each mined block's serialization, made once and
 	// shared by every node's engine and store (blockBytes).
 	minedBytes map[*chain.Block][]byte
-	// blockIDs caches the hash of each block value carried (shared work).
+	// blockIDs holds the hash of each mined block (shared work).
 	blockIDs map[*chain.Block]chain.Hash
 
 	trace *tracer
-	stats runStats
-	// inFlight counts messages scheduled and not yet delivered or dropped;
-	// pendingNetwork the partition and churn events still to come.
-	inFlight       int
+	// pendingNetwork counts the partition and churn events still to come.
 	pendingNetwork int
 	// mainSet marks the final main chain's blocks (after the run).
 	mainSet []bool
@@ -135,7 +142,8 @@ func New(cfg *Config, opt Options) (*Lab, error) {
 		blockIDs:   map[*chain.Block]chain.Hash{},
 		trace:      newTracer(opt.Trace),
 	}
-	l.stats.depthHist = map[int]int{}
+	l.tally.stats.depthHist = map[int]int{}
+	l.serial = &cursor{l: l, direct: true, trace: l.trace, tally: &l.tally}
 	if l.opt.ProgressEvents == 0 {
 		l.opt.ProgressEvents = 1 << 20
 	}
@@ -166,10 +174,11 @@ func New(cfg *Config, opt Options) (*Lab, error) {
 		}
 	}
 	l.attachLinks()
+	l.window = newWindowRunner(l)
 	genesis := &blockRec{block: l.params.GenesisBlock, hash: l.params.GenesisHash, parent: -1, miner: -1}
 	l.addBlock(genesis)
 	for i := range l.nodes {
-		l.held(0, i)
+		l.serial.held(0, i)
 	}
 	l.setupMiners()
 	return l, nil
@@ -234,6 +243,7 @@ func (l *Lab) addBlock(r *blockRec) int32 {
 	l.byHash[r.hash] = id
 	if r.block != nil {
 		l.minedBytes[r.block] = r.block.Serialize()
+		l.blockIDs[r.block] = r.hash
 	}
 	return id
 }
@@ -248,38 +258,26 @@ func (l *Lab) blockBytes(b *chain.Block) []byte {
 	return b.Serialize()
 }
 
-// held records that node i holds block id now (the first time only).
-func (l *Lab) held(id int32, i int) {
-	r := l.blocks[id]
-	if r.heldBy[i] {
-		return
-	}
-	r.heldBy[i] = true
-	r.heldAt = append(r.heldAt, l.now)
-}
-
-func (l *Lab) heldHash(h chain.Hash, i int) {
-	if id, ok := l.byHash[h]; ok {
-		l.held(id, i)
-	}
-}
-
 // Run runs the simulation to its end: mining until stop, then the network
 // drains until no message is in flight.
 func (l *Lab) Run() (*Result, error) {
 	l.schedule()
-	for l.q.len() > 0 {
-		if l.finished() {
-			break
+	var reported uint64
+	for l.q.len() > 0 && !l.finished() {
+		if l.window != nil && l.q.items[0].kind.oneNode() {
+			l.window.run()
+		} else {
+			e := l.q.pop()
+			l.now = e.t
+			l.serial.now = e.t
+			l.tally.events++
+			if err := l.handle(e); err != nil {
+				return nil, err
+			}
 		}
-		e := l.q.pop()
-		l.now = e.t
-		l.events++
-		if err := l.handle(e); err != nil {
-			return nil, err
-		}
-		if l.opt.Progress != nil && l.events%l.opt.ProgressEvents == 0 {
-			l.opt.Progress(Progress{VirtualSeconds: float64(l.now) / 1e6, Events: l.events, BlocksMined: l.mining.mined,
+		if l.opt.Progress != nil && l.tally.events/l.opt.ProgressEvents != reported {
+			reported = l.tally.events / l.opt.ProgressEvents
+			l.opt.Progress(Progress{VirtualSeconds: float64(l.now) / 1e6, Events: l.tally.events, BlocksMined: l.mining.mined,
 				StopBlocks: l.cfg.Stop.Blocks, StopSeconds: l.cfg.Stop.VirtualSeconds})
 		}
 	}
@@ -292,23 +290,17 @@ func (l *Lab) Run() (*Result, error) {
 // finished reports whether the run is over: mining stopped, nothing in
 // flight and no partition or churn change still to come.
 func (l *Lab) finished() bool {
-	return l.mining.stopped && l.inFlight == 0 && l.pendingNetwork == 0
+	return l.mining.stopped && l.tally.inFlight == 0 && l.pendingNetwork == 0
 }
 
 func (l *Lab) handle(e event) error {
 	switch e.kind {
 	case evDeliver:
-		return l.deliver(e)
+		l.serial.deliver(e)
+	case evWake:
+		l.serial.wake(e)
 	case evMine:
 		return l.mine(e)
-	case evWake:
-		n := l.nodes[e.node]
-		if n.wakeAt == e.t {
-			n.wakeAt = 0
-		}
-		if n.online {
-			l.step(n, tickEvent)
-		}
 	case evPartition:
 		l.pendingNetwork--
 		l.startPartition(int(e.link))
@@ -324,6 +316,10 @@ func (l *Lab) handle(e event) error {
 		l.stopMining()
 	case evRedial:
 		l.redial(int(e.link))
+	case evDrop:
+		l.dropConnection(e)
+	case evBan:
+		l.banConnection(e)
 	}
 	return nil
 }

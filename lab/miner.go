@@ -98,7 +98,7 @@ func (l *Lab) mine(e event) error {
 	l.mining.mined++
 	r := l.blocks[id]
 	l.trace.mined(l.now, n.idx, r.hash, b.Header.PrevBlock, r.height, l.cfg.Miners[chosen].Strategy)
-	if err := n.strategy.found(l, n, b); err != nil {
+	if err := n.strategy.found(l.serial, n, b); err != nil {
 		return err
 	}
 	if l.cfg.Stop.Blocks > 0 && l.mining.mined >= l.cfg.Stop.Blocks {
@@ -117,7 +117,7 @@ func (l *Lab) stopMining() {
 	l.mining.stopped = true
 	for _, m := range l.cfg.Miners {
 		n := l.nodes[m.Node]
-		n.strategy.stop(l, n)
+		n.strategy.stop(l.serial, n)
 	}
 }
 
@@ -170,12 +170,12 @@ func (l *Lab) record(b *chain.Block, minerIdx int) int32 {
 
 // submitLocal gives a block of the node's own miner to its core, which
 // stores and publishes it.
-func (l *Lab) submitLocal(n *simNode, b *chain.Block) error {
-	_, err := n.core.SubmitBlock(wall(l.now), b)
-	l.apply(n)
+func (c *cursor) submitLocal(n *simNode, b *chain.Block) error {
+	_, err := n.core.SubmitBlock(wall(c.now), b)
+	c.apply(n)
 	if err != nil {
 		return fmt.Errorf("lab: node %d refused its own block %s: %w", n.idx, b.Hash(), err)
 	}
-	l.heldHash(b.Hash(), n.idx)
+	c.heldHash(b.Hash(), n.idx)
 	return nil
 }

@@ -138,8 +138,10 @@ func (l *Lab) connect(e int) {
 	st.up = true
 	l.trace.link(l.now, "connected", a, b)
 	na, nb := l.nodes[a], l.nodes[b]
-	l.step(na, protocol.PeerConnected{Peer: nb.name, Inbound: false})
-	l.step(nb, protocol.PeerConnected{Peer: na.name, Inbound: true})
+	delete(na.cut, b)
+	delete(nb.cut, a)
+	l.serial.step(na, protocol.PeerConnected{Peer: nb.name, Inbound: false})
+	l.serial.step(nb, protocol.PeerConnected{Peer: na.name, Inbound: true})
 }
 
 // disconnect takes edge e down: messages in flight on it are lost, and
@@ -156,19 +158,49 @@ func (l *Lab) disconnect(e int, skip int) {
 		l.links[li].busyUntil = 0
 	}
 	a, b := l.edges[e].a, l.edges[e].b
+	delete(l.nodes[a].cut, b)
+	delete(l.nodes[b].cut, a)
 	l.trace.link(l.now, "disconnected", a, b)
 	if a != skip {
-		l.step(l.nodes[a], protocol.PeerDisconnected{Peer: l.nodes[b].name})
+		l.serial.step(l.nodes[a], protocol.PeerDisconnected{Peer: l.nodes[b].name})
 	}
 	if b != skip {
-		l.step(l.nodes[b], protocol.PeerDisconnected{Peer: l.nodes[a].name})
+		l.serial.step(l.nodes[b], protocol.PeerDisconnected{Peer: l.nodes[a].name})
 	}
 }
 
-// dropped handles a core's Disconnect of a peer: the edge goes down and is
-// redialled after a delay (or when a ban ends), as the node's dialer does.
-func (l *Lab) dropped(n *simNode, peer int) {
-	e := int(n.edgeTo[peer])
+// dropped handles a core's Disconnect of a peer. The node stops sending to
+// and hearing the peer at once; the connection goes down a link latency
+// later, when the peer hears of it (dropConnection), and is redialled after
+// a delay (or when a ban ends), as the node's dialer does. The delay keeps
+// a step from touching another node, which a window's steps may not (see
+// window.go).
+func (c *cursor) dropped(n *simNode, peer int) {
+	if n.cut == nil {
+		n.cut = map[int]bool{}
+	}
+	n.cut[peer] = true
+	e := n.edgeTo[peer]
+	c.push(event{t: c.now + c.l.links[n.linkTo[peer]].latency, kind: evDrop, node: int32(n.idx), link: e,
+		epoch: c.l.links[2*e].epoch})
+}
+
+// banned handles a core's Ban of a peer: the connection is not redialled
+// before until (the lab learns of it with the drop, a link latency later).
+func (c *cursor) banned(n *simNode, peer int, until int64) {
+	e := n.edgeTo[peer]
+	c.push(event{t: c.now + c.l.links[n.linkTo[peer]].latency, kind: evBan, node: int32(n.idx), link: e,
+		epoch: c.l.links[2*e].epoch, msg: until})
+}
+
+// dropConnection takes down the connection a node dropped (evDrop), unless
+// it went down and came back since.
+func (l *Lab) dropConnection(ev event) {
+	e := int(ev.link)
+	n := l.nodes[ev.node]
+	if l.links[2*e].epoch != ev.epoch {
+		return
+	}
 	st := &l.edgeState[e]
 	st.notBefore = max(st.notBefore, l.now+redialDelay)
 	l.disconnect(e, n.idx)
@@ -176,6 +208,16 @@ func (l *Lab) dropped(n *simNode, peer int) {
 		st.redialing = true
 		l.q.push(event{t: st.notBefore, kind: evRedial, link: int32(e)})
 	}
+}
+
+// banConnection keeps a banned peer's connection down until the ban ends
+// (evBan).
+func (l *Lab) banConnection(ev event) {
+	if l.links[2*ev.link].epoch != ev.epoch {
+		return
+	}
+	st := &l.edgeState[ev.link]
+	st.notBefore = max(st.notBefore, ev.msg.(int64))
 }
 
 func (l *Lab) redial(e int) {
@@ -235,71 +277,70 @@ func (l *Lab) churn(i int) {
 
 // send puts a message on the link from n to peer; it is lost when the
 // connection is down.
-func (l *Lab) send(n *simNode, peer int, m protocol.Message, size int) {
-	l.sendOn(n, peer, n.linkTo[peer], m, size)
+func (c *cursor) send(n *simNode, peer int, m protocol.Message, size int) {
+	c.sendOn(n, peer, n.linkTo[peer], m, size)
 }
 
 // sendOn is send for a caller that knows the link li from n to peer.
-func (l *Lab) sendOn(n *simNode, peer int, li int32, m protocol.Message, size int) {
+func (c *cursor) sendOn(n *simNode, peer int, li int32, m protocol.Message, size int) {
+	l := c.l
 	if !l.edgeState[li/2].up {
-		l.stats.dropped++
+		c.tally.stats.dropped++
 		return
 	}
-	lk := &l.links[li]
-	depart := l.now
+	lk := &l.links[li] // n's side of the link: only n's steps write it
+	depart := c.now
 	if bw := l.cfg.BandwidthMbps; bw > 0 {
 		depart = max(depart, lk.busyUntil) + int64(math.Ceil(float64(size)*8/bw))
 		lk.busyUntil = depart
 	}
-	l.stats.sent++
-	l.stats.bytes += uint64(size)
-	l.inFlight++
+	c.tally.stats.sent++
+	c.tally.stats.bytes += uint64(size)
+	c.tally.inFlight++
 	if l.opt.TraceMessages {
-		l.trace.message(l.now, "sent", n.idx, peer, m.Kind(), size, messageHash(m))
+		c.trace.message(c.now, "sent", n.idx, peer, m.Kind(), size, messageHash(m))
 	}
-	l.q.push(event{t: depart + lk.latency, kind: evDeliver, link: li, epoch: lk.epoch, msg: m})
+	c.push(event{t: depart + lk.latency, kind: evDeliver, link: li, epoch: lk.epoch, msg: m})
 }
 
 // deliver hands a message to the core at the far end of its link.
-func (l *Lab) deliver(e event) error {
-	l.inFlight--
+func (c *cursor) deliver(e event) {
+	l := c.l
+	c.tally.inFlight--
 	lk := &l.links[e.link]
-	if lk.epoch != e.epoch || !l.edgeState[e.link/2].up {
-		l.stats.dropped++
-		return nil
-	}
-	l.stats.delivered++
-	m := e.msg.(protocol.Message)
 	to, from := l.nodes[lk.to], l.nodes[lk.from]
+	if lk.epoch != e.epoch || !l.edgeState[e.link/2].up || to.cutOff(from.idx) {
+		c.tally.stats.dropped++
+		return
+	}
+	c.tally.stats.delivered++
+	m := e.msg.(protocol.Message)
 	if l.opt.TraceMessages {
-		l.trace.message(l.now, "received", from.idx, to.idx, m.Kind(), messageSize(m), messageHash(m))
+		c.trace.message(c.now, "received", from.idx, to.idx, m.Kind(), messageSize(m), messageHash(m))
 	}
 	if id, gossip := l.gossipID(m); gossip {
 		// GossipSub's seen cache: the p2p driver hands a gossiped block or
 		// transaction to the core once, from the first peer that sent it.
-		if !to.seen.add(id, l.now) {
-			l.stats.duplicates++
-			return nil
+		if !to.seen.add(id, c.now) {
+			c.tally.stats.duplicates++
+			return
 		}
 	}
-	l.step(to, protocol.Received{From: from.name, Msg: m})
-	l.afterReceive(to, m)
-	return nil
+	c.step(to, protocol.Received{From: from.name, Msg: m})
+	c.afterReceive(to, m)
 }
 
 // gossipID is a gossip message's id (GossipSub's content-hash message id:
-// one block or transaction is one message whoever relays it). A block's is
-// computed once for all nodes: the hash of an immutable block is shared
-// work, as a signature cache is.
+// one block or transaction is one message whoever relays it). A mined
+// block's is computed once for all nodes, when it is mined: the hash of an
+// immutable block is shared work, as a signature cache is.
 func (l *Lab) gossipID(m protocol.Message) (chain.Hash, bool) {
 	switch m := m.(type) {
 	case protocol.NewBlock:
 		if h, ok := l.blockIDs[m.Block]; ok {
 			return h, true
 		}
-		h := m.Block.Hash()
-		l.blockIDs[m.Block] = h
-		return h, true
+		return m.Block.Hash(), true
 	case protocol.NewTx:
 		h := m.Tx.TxID()
 		h[0] ^= 1 // a txid and a block hash never share an id

@@ -41,7 +41,14 @@ type simNode struct {
 	wakeAt int64
 	// seen is the driver's gossip seen cache.
 	seen seenCache
+	// cut holds the peers the node's core dropped whose connection the
+	// lab has not taken down yet (the peer hears of it a link latency
+	// later): the node neither sends to them nor hears them meanwhile.
+	cut map[int]bool
 }
+
+// cutOff reports whether n dropped peer and the connection is going down.
+func (n *simNode) cutOff(peer int) bool { return len(n.cut) > 0 && n.cut[peer] }
 
 // tickEvent wakes a core at a deadline.
 var tickEvent = protocol.Tick{}
@@ -150,25 +157,25 @@ func peerIndex(p protocol.PeerID) int {
 }
 
 // step feeds one event to n's core and carries out its actions.
-func (l *Lab) step(n *simNode, ev protocol.Event) {
-	n.core.Step(wall(l.now), ev)
-	l.apply(n)
+func (c *cursor) step(n *simNode, ev protocol.Event) {
+	n.core.Step(wall(c.now), ev)
+	c.apply(n)
 }
 
 // apply carries out the actions n's core decided, in order.
-func (l *Lab) apply(n *simNode) {
+func (c *cursor) apply(n *simNode) {
 	for n.core.HasReady() {
-		l.applyActions(n, n.core.Ready())
+		c.applyActions(n, n.core.Ready())
 	}
-	l.scheduleWake(n)
+	c.scheduleWake(n)
 }
 
-func (l *Lab) applyActions(n *simNode, actions []protocol.Action) {
+func (c *cursor) applyActions(n *simNode, actions []protocol.Action) {
 	for _, a := range actions {
 		switch a := a.(type) {
 		case protocol.Send:
 			peer := peerIndex(a.To)
-			if _, ok := n.linkTo[peer]; !ok {
+			if _, ok := n.linkTo[peer]; !ok || n.cutOff(peer) {
 				continue
 			}
 			msg := a.Msg
@@ -178,30 +185,29 @@ func (l *Lab) applyActions(n *simNode, actions []protocol.Action) {
 					continue
 				}
 			}
-			l.send(n, peer, msg, messageSize(msg))
+			c.send(n, peer, msg, messageSize(msg))
 		case protocol.Publish:
 			if nb, ok := a.Msg.(protocol.NewBlock); ok && a.From != "" && n.strategy != nil && !n.strategy.relays(nb.Block) {
 				continue // the miner's policy keeps a competitor's block to itself
 			}
-			l.publish(n, a.Msg, peerIndex(a.From))
+			c.publish(n, a.Msg, peerIndex(a.From))
 		case protocol.Disconnect:
 			if peer := peerIndex(a.Peer); peer >= 0 {
 				if _, ok := n.edgeTo[peer]; ok {
-					l.dropped(n, peer)
+					c.dropped(n, peer)
 				}
 			}
 		case protocol.Penalised:
-			l.trace.penalised(l.now, n.idx, peerIndex(a.Peer), a.Points, a.Reason)
+			c.trace.penalised(c.now, n.idx, peerIndex(a.Peer), a.Points, a.Reason)
 		case protocol.Ban:
-			l.trace.link(l.now, "banned", n.idx, peerIndex(a.Peer))
+			c.trace.link(c.now, "banned", n.idx, peerIndex(a.Peer))
 			if peer := peerIndex(a.Peer); peer >= 0 {
-				if e, ok := n.edgeTo[peer]; ok {
-					st := &l.edgeState[e]
-					st.notBefore = max(st.notBefore, a.Until.Sub(wall(0)).Microseconds())
+				if _, ok := n.edgeTo[peer]; ok {
+					c.banned(n, peer, a.Until.Sub(wall(0)).Microseconds())
 				}
 			}
 		case protocol.TipChanged:
-			l.tipChanged(n, a)
+			c.tipChanged(n, a)
 		}
 	}
 }
@@ -209,55 +215,68 @@ func (l *Lab) applyActions(n *simNode, actions []protocol.Action) {
 // scheduleWake wakes the core at its next deadline (a request's, a status
 // poll's, or at once while downloaded blocks wait for the engine), keeping
 // at most one wake per node ahead of the others.
-func (l *Lab) scheduleWake(n *simNode) {
+func (c *cursor) scheduleWake(n *simNode) {
 	d, ok := n.core.NextDeadline()
 	if !ok {
 		return
 	}
-	t := max(l.now, d.Sub(wall(0)).Microseconds())
+	t := max(c.now, d.Sub(wall(0)).Microseconds())
 	if n.wakeAt != 0 && n.wakeAt <= t {
 		return
 	}
 	n.wakeAt = t
-	l.q.push(event{t: t, kind: evWake, node: int32(n.idx)})
+	c.push(event{t: t, kind: evWake, node: int32(n.idx)})
+}
+
+// wake handles a node's wake-up.
+func (c *cursor) wake(e event) {
+	n := c.l.nodes[e.node]
+	if n.wakeAt == e.t {
+		n.wakeAt = 0
+	}
+	if n.online {
+		c.step(n, tickEvent)
+	}
 }
 
 // publish gossips a message to every connected neighbour but the one it
 // came from (-1: of local origin).
-func (l *Lab) publish(n *simNode, m protocol.Message, from int) {
+func (c *cursor) publish(n *simNode, m protocol.Message, from int) {
 	size := messageSize(m)
 	for i, peer := range n.neigh {
-		if peer != from && l.edgeState[n.edges[i]].up {
-			l.sendOn(n, peer, n.links[i], m, size)
+		if peer != from && c.l.edgeState[n.edges[i]].up && !n.cutOff(peer) {
+			c.sendOn(n, peer, n.links[i], m, size)
 		}
 	}
 }
 
 // tipChanged records a node's new tip, and a reorg when blocks left its
 // active chain.
-func (l *Lab) tipChanged(n *simNode, a protocol.TipChanged) {
+func (c *cursor) tipChanged(n *simNode, a protocol.TipChanged) {
 	for _, b := range a.Connected {
-		l.heldHash(b.Hash(), n.idx)
+		c.heldHash(b.Hash(), n.idx)
 	}
 	if d := len(a.Disconnected); d > 0 {
-		l.stats.reorgs++
-		l.stats.maxDepth = max(l.stats.maxDepth, d)
-		l.stats.depthHist[d]++
-		if id, ok := l.byHash[a.Hash]; ok {
-			r := l.blocks[id]
-			r.reorgsTo++
-			r.maxDepth = max(r.maxDepth, d)
+		c.tally.stats.reorgs++
+		c.tally.stats.maxDepth = max(c.tally.stats.maxDepth, d)
+		c.tally.stats.depthHist[d]++
+		if id, ok := c.l.byHash[a.Hash]; ok {
+			c.shared(func(l *Lab) {
+				r := l.blocks[id]
+				r.reorgsTo++
+				r.maxDepth = max(r.maxDepth, d)
+			})
 		}
-		l.trace.reorg(l.now, n.idx, d, n.tip, a.Hash)
-		l.wallet.reorged(l, n, a.Disconnected)
+		c.trace.reorg(c.now, n.idx, d, n.tip, a.Hash)
+		c.l.wallet.reorged(n, a.Disconnected)
 	}
 	n.tip, n.tipH = a.Hash, a.Height
-	l.trace.tip(l.now, n.idx, a.Hash, a.Height)
+	c.trace.tip(c.now, n.idx, a.Hash, a.Height)
 }
 
 // afterReceive records the blocks a message brought that the node now
 // holds, and tells the node's mining strategy.
-func (l *Lab) afterReceive(n *simNode, m protocol.Message) {
+func (c *cursor) afterReceive(n *simNode, m protocol.Message) {
 	var blocks []*chain.Block
 	switch m := m.(type) {
 	case protocol.NewBlock:
@@ -270,11 +289,11 @@ func (l *Lab) afterReceive(n *simNode, m protocol.Message) {
 	for _, b := range blocks {
 		h := b.Hash()
 		if n.engine.HaveBlock(h) {
-			l.heldHash(h, n.idx)
+			c.heldHash(h, n.idx)
 		}
 	}
 	if n.strategy != nil {
-		n.strategy.heard(l, n, blocks)
+		n.strategy.heard(c, n, blocks)
 	}
 }
 

@@ -13,7 +13,13 @@ const (
 	evTx                             // the wallet sends its next transaction
 	evStop                           // stop.virtual_seconds: mining ends
 	evRedial                         // a dropped connection is dialled again
+	evDrop                           // a connection a node dropped goes down
+	evBan                            // a node banned the peer of a connection
 )
+
+// oneNode reports whether an event of this kind touches one node only (the
+// one it is addressed to), so that it may run in a window (window.go).
+func (k eventKind) oneNode() bool { return k == evDeliver || k == evWake }
 
 // event is one entry of the queue. Ties in time are broken by seq, the
 // order in which events were scheduled, so a run never depends on anything
@@ -22,10 +28,10 @@ type event struct {
 	t     int64 // virtual microseconds
 	seq   uint64
 	kind  eventKind
-	node  int32  // evWake, evChurn: the node
+	node  int32  // evWake: the node; evDrop, evBan: the node that dropped or banned
 	link  int32  // evDeliver: the directed link; evPartition/evHeal/evChurn: index in the config
-	epoch uint32 // evDeliver: the link's connection epoch when sent; evWake: the wake generation
-	msg   any    // evDeliver: the message
+	epoch uint32 // evDeliver, evDrop, evBan: the link's connection epoch then; evMine: the draw
+	msg   any    // evDeliver: the message; evBan: the ban's end (int64 microseconds)
 }
 
 // queue is a binary min-heap of events by (t, seq).

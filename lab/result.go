@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/devchain/devchain/chain"
 )
@@ -21,11 +22,15 @@ type Result struct {
 // result computes the summary from the lab's records and the nodes' final
 // state.
 func (l *Lab) result() (*Result, error) {
+	for _, r := range l.blocks {
+		// Times were noted by node, and nodes stepped in parallel.
+		slices.Sort(r.heldAt)
+	}
 	s := Summary{
 		Seed:           l.seed,
 		Nodes:          l.cfg.Nodes,
 		VirtualSeconds: roundTo(float64(l.now)/1e6, 6),
-		Events:         l.events,
+		Events:         l.tally.events,
 		BlocksMined:    len(l.blocks) - 1,
 	}
 	// The final tip: the one most nodes online at the end hold (all of
@@ -92,12 +97,12 @@ func (l *Lab) result() (*Result, error) {
 		}
 	}
 	s.PropagationMS = Propagation{P50: roundTo(medianOf(p50), 3), P90: roundTo(medianOf(p90), 3), P100: roundTo(medianOf(p100), 3)}
-	s.Reorgs = ReorgSummary{Count: l.stats.reorgs, MaxDepth: l.stats.maxDepth, DepthHistogram: map[string]int{}}
-	for d, c := range l.stats.depthHist {
+	s.Reorgs = ReorgSummary{Count: l.tally.stats.reorgs, MaxDepth: l.tally.stats.maxDepth, DepthHistogram: map[string]int{}}
+	for d, c := range l.tally.stats.depthHist {
 		s.Reorgs.DepthHistogram[histogramKey(d)] = c
 	}
 	s.Txs = l.txSummary(main)
-	s.Messages = MessageSummary{Sent: l.stats.sent, Delivered: l.stats.delivered, Dropped: l.stats.dropped, Bytes: l.stats.bytes, Duplicates: l.stats.duplicates}
+	s.Messages = MessageSummary{Sent: l.tally.stats.sent, Delivered: l.tally.stats.delivered, Dropped: l.tally.stats.dropped, Bytes: l.tally.stats.bytes, Duplicates: l.tally.stats.duplicates}
 	l.mainSet = main
 	return &Result{Summary: s, lab: l, main: main}, nil
 }

@@ -16,12 +16,12 @@ import (
 // are published. New strategies (stubborn mining, ...) register here.
 type strategy interface {
 	// found: the node's miner found b on the node's tip.
-	found(l *Lab, n *simNode, b *chain.Block) error
+	found(c *cursor, n *simNode, b *chain.Block) error
 	// heard: a message from a peer brought these blocks (the core has
 	// handled it already).
-	heard(l *Lab, n *simNode, blocks []*chain.Block)
+	heard(c *cursor, n *simNode, blocks []*chain.Block)
 	// stop: mining ended.
-	stop(l *Lab, n *simNode)
+	stop(c *cursor, n *simNode)
 	// relays reports whether the node relays a block a peer sent it
 	// (the core accepted it and asked to relay it).
 	relays(b *chain.Block) bool
@@ -47,9 +47,9 @@ func strategyNames() string {
 // honest publishes every block at once: the node's own mining path.
 type honest struct{}
 
-func (honest) found(l *Lab, n *simNode, b *chain.Block) error { return l.submitLocal(n, b) }
-func (honest) heard(*Lab, *simNode, []*chain.Block)           {}
-func (honest) stop(*Lab, *simNode)                            {}
+func (honest) found(c *cursor, n *simNode, b *chain.Block) error { return c.submitLocal(n, b) }
+func (honest) heard(*cursor, *simNode, []*chain.Block)              {}
+func (honest) stop(*cursor, *simNode)                               {}
 func (honest) relays(*chain.Block) bool                       { return true }
 func (honest) outgoing(_ *simNode, m protocol.Message) (protocol.Message, bool) {
 	return m, true
@@ -85,18 +85,18 @@ func (s *selfish) heightOf(n *simNode, b *chain.Block) (uint32, bool) {
 	return h + 1, ok
 }
 
-func (s *selfish) found(l *Lab, n *simNode, b *chain.Block) error {
+func (s *selfish) found(c *cursor, n *simNode, b *chain.Block) error {
 	delta := int(s.privHeight) - int(s.pubHeight)
 	// The block joins the pool's chain without being gossiped: the path of
 	// a change made outside the protocol, which still tells the mempool.
-	res, err := n.core.ChangeChain(wall(l.now), func(e *consensus.Engine) (*consensus.Result, error) {
-		return e.ProcessBlock(b, wall(l.now))
+	res, err := n.core.ChangeChain(wall(c.now), func(e *consensus.Engine) (*consensus.Result, error) {
+		return e.ProcessBlock(b, wall(c.now))
 	})
-	l.apply(n)
+	c.apply(n)
 	if err != nil || res.Status != consensus.StatusMainChain {
 		return fmt.Errorf("lab: selfish node %d could not build on its own block %s: %v (%v)", n.idx, b.Hash(), err, res.Status)
 	}
-	l.heldHash(b.Hash(), n.idx)
+	c.heldHash(b.Hash(), n.idx)
 	s.withheld = append(s.withheld, b)
 	if s.secret == nil {
 		s.secret = map[chain.Hash]bool{}
@@ -105,13 +105,13 @@ func (s *selfish) found(l *Lab, n *simNode, b *chain.Block) error {
 	s.privHeight = n.engine.Height()
 	if delta == 0 && s.race {
 		// Ahead by one after a tie: publish all, the honest miners switch.
-		s.publishAll(l, n)
+		s.publishAll(c, n)
 		s.race = false
 	}
 	return nil
 }
 
-func (s *selfish) heard(l *Lab, n *simNode, blocks []*chain.Block) {
+func (s *selfish) heard(c *cursor, n *simNode, blocks []*chain.Block) {
 	for _, b := range blocks {
 		// While the pool is ahead its core drops public blocks with less
 		// work than its tip, so the pool keeps the heights of the blocks
@@ -128,14 +128,14 @@ func (s *selfish) heard(l *Lab, n *simNode, blocks []*chain.Block) {
 		for s.pubHeight < height {
 			delta := int(s.privHeight) - int(s.pubHeight)
 			s.pubHeight++
-			s.onPublicBlock(l, n, delta)
+			s.onPublicBlock(c, n, delta)
 		}
 	}
 }
 
 // onPublicBlock is SM1's reaction to a public block, given the private
 // lead before it.
-func (s *selfish) onPublicBlock(l *Lab, n *simNode, delta int) {
+func (s *selfish) onPublicBlock(c *cursor, n *simNode, delta int) {
 	switch {
 	case delta <= 0:
 		// Adopt the public chain (the engine already follows it): what was
@@ -146,30 +146,30 @@ func (s *selfish) onPublicBlock(l *Lab, n *simNode, delta int) {
 	case delta == 1:
 		// Publish the last block: a tie race; gamma is the share of honest
 		// hash power that hears it first.
-		s.publishAll(l, n)
+		s.publishAll(c, n)
 		s.race = true
 	case delta == 2:
 		// Publish everything: longer by one, the pool wins.
-		s.publishAll(l, n)
+		s.publishAll(c, n)
 		s.race = false
 	default:
 		// Publish the first unpublished block, the one at the public height.
-		s.publishUpTo(l, n, s.pubHeight)
+		s.publishUpTo(c, n, s.pubHeight)
 	}
 }
 
-func (s *selfish) publishAll(l *Lab, n *simNode) {
+func (s *selfish) publishAll(c *cursor, n *simNode) {
 	for _, b := range s.withheld {
-		l.release(n, b)
+		c.release(n, b)
 	}
 	s.withheld = nil
 	s.pubHeight = max(s.pubHeight, s.privHeight)
 }
 
 // publishUpTo publishes the withheld blocks up to height h.
-func (s *selfish) publishUpTo(l *Lab, n *simNode, h uint32) {
+func (s *selfish) publishUpTo(c *cursor, n *simNode, h uint32) {
 	for len(s.withheld) > 0 && s.withheld[0].Transactions[0].CoinbaseHeight() <= h {
-		l.release(n, s.withheld[0])
+		c.release(n, s.withheld[0])
 		s.withheld = s.withheld[1:]
 	}
 }
@@ -223,16 +223,16 @@ func (s *selfish) outgoing(n *simNode, m protocol.Message) (protocol.Message, bo
 
 // stop publishes what is still withheld: a private block kept after mining
 // ends can only be lost.
-func (s *selfish) stop(l *Lab, n *simNode) {
-	s.publishAll(l, n)
+func (s *selfish) stop(c *cursor, n *simNode) {
+	s.publishAll(c, n)
 }
 
 // release publishes a withheld block: the driver gossips it exactly as it
 // carries out the core's Publish of a block of local origin.
-func (l *Lab) release(n *simNode, b *chain.Block) {
+func (c *cursor) release(n *simNode, b *chain.Block) {
 	if sm, ok := n.strategy.(*selfish); ok {
 		delete(sm.secret, b.Hash())
 	}
-	l.trace.published(l.now, n.idx, b.Hash())
-	l.publish(n, protocol.NewBlock{Block: b}, -1)
+	c.trace.published(c.now, n.idx, b.Hash())
+	c.publish(n, protocol.NewBlock{Block: b}, -1)
 }

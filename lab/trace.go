@@ -2,6 +2,7 @@ package lab
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"strconv"
 
@@ -13,9 +14,12 @@ import (
 // (docs: the trace format agreed with the explorer's replay). A nil tracer
 // writes nothing.
 type tracer struct {
-	w   *bufio.Writer
+	w   io.Writer
 	buf []byte
 	err error
+	// mem is a worker's trace (window.go): lines the lab writes out at the
+	// merge, in event order.
+	mem *bytes.Buffer
 }
 
 func newTracer(w io.Writer) *tracer {
@@ -23,6 +27,12 @@ func newTracer(w io.Writer) *tracer {
 		return nil
 	}
 	return &tracer{w: bufio.NewWriterSize(w, 1<<20)}
+}
+
+// newMemTracer is a worker's tracer.
+func newMemTracer() *tracer {
+	mem := &bytes.Buffer{}
+	return &tracer{w: mem, mem: mem}
 }
 
 func (t *tracer) begin(tus int64, ev string) {
@@ -85,12 +95,21 @@ func (t *tracer) end() {
 	}
 }
 
+// raw writes lines already encoded (a worker's, at the merge).
+func (t *tracer) raw(lines []byte) {
+	if t.err == nil {
+		_, t.err = t.w.Write(lines)
+	}
+}
+
 func (t *tracer) flush() error {
 	if t == nil {
 		return nil
 	}
-	if err := t.w.Flush(); t.err == nil {
-		t.err = err
+	if bw, ok := t.w.(*bufio.Writer); ok {
+		if err := bw.Flush(); t.err == nil {
+			t.err = err
+		}
 	}
 	return t.err
 }

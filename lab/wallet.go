@@ -128,11 +128,11 @@ func (l *Lab) sendTx(event) error {
 	if _, err := n.core.SubmitTx(wall(l.now), tx); err != nil {
 		// Refused (its coin was lost in a reorg): the coin stays for the
 		// next try; nothing was submitted.
-		l.apply(n)
+		l.serial.apply(n)
 		w.next[i] = (w.next[i] + 1) % len(w.coins[i])
 		return nil
 	}
-	l.apply(n)
+	l.serial.apply(n)
 	txid := tx.TxID()
 	w.owner[txid] = len(w.sent)
 	w.sent = append(w.sent, sentTx{txid: txid, tx: tx, node: i})
@@ -145,8 +145,9 @@ func (l *Lab) sendTx(event) error {
 // reorged: node n disconnected blocks. Its wallet's transactions that were
 // in them and went back to the mempool are announced again (a wallet
 // rebroadcasts what is unconfirmed), so the other side of a healed
-// partition hears of them.
-func (w *walletState) reorged(l *Lab, n *simNode, disconnected []*chain.Block) {
+// partition hears of them. It only reads the wallet (a window's steps
+// call it).
+func (w *walletState) reorged(n *simNode, disconnected []*chain.Block) {
 	if w == nil {
 		return
 	}

@@ -1,0 +1,251 @@
+package lab
+
+import (
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// Stepping nodes on every core, with the same bytes out.
+//
+// A message takes at least the shortest link latency (span) to reach
+// another node, so what a node does at time t cannot change another node
+// before t + span. The events of one window [t0, t0 + span) that each
+// concern one node (a message arriving, a wake-up) are therefore
+// independent across nodes: the window runner takes them off the queue,
+// steps each node's own events in queue order on any core, and lets a
+// node's own wake-ups that fall in the window run in it. What the steps
+// did to the world (messages and wake-ups for later, trace lines, changes
+// to the lab's block records) is kept per worker under the event that did
+// it, and merged in event order: the order a single loop would have run
+// them in. An event of the whole network (a block found, a partition, a
+// churn, a transaction, a dropped connection) ends the window and runs on
+// its own. The result is the same whatever GOMAXPROCS, and the same as
+// stepping one event at a time (tests check both).
+
+// minParallelNodes is the number of nodes a window must concern before
+// it is worth other goroutines; smaller windows run on the caller's.
+const minParallelNodes = 32
+
+// windowRunner runs windows for one lab.
+type windowRunner struct {
+	l       *Lab
+	span    int64
+	workers []*cursor
+	// byNode[i] holds node i's events of the current window, in order;
+	// active lists the nodes with events, in order of their first.
+	byNode [][]event
+	active []int32
+	next   atomic.Int64
+	// minParallel is minParallelNodes (tests lower it); parallel counts
+	// the windows that used the workers.
+	minParallel int
+	parallel    int
+	// out and later are the merge's buffers.
+	out   []effect
+	later []laterNote
+}
+
+// newWindowRunner returns nil when windows cannot help: a link without
+// latency (no span), or a test asking for one event at a time.
+func newWindowRunner(l *Lab) *windowRunner {
+	if len(l.links) == 0 || l.opt.oneEventAtATime {
+		return nil
+	}
+	span := l.links[0].latency
+	for _, lk := range l.links {
+		span = min(span, lk.latency)
+	}
+	if span <= 0 {
+		return nil
+	}
+	w := &windowRunner{l: l, span: span, byNode: make([][]event, len(l.nodes)), minParallel: minParallelNodes}
+	if l.opt.parallelFrom > 0 {
+		w.minParallel = l.opt.parallelFrom
+	}
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		c := &cursor{l: l, tally: &tally{stats: runStats{depthHist: map[int]int{}}}}
+		if l.trace != nil {
+			c.trace = newMemTracer()
+		}
+		w.workers = append(w.workers, c)
+	}
+	return w
+}
+
+// run takes one window of one-node events off the queue, steps them and
+// merges what they did.
+func (w *windowRunner) run() {
+	l := w.l
+	end := l.q.items[0].t + w.span
+	for l.q.len() > 0 {
+		top := &l.q.items[0]
+		if top.t >= end {
+			break
+		}
+		if !top.kind.oneNode() {
+			end = top.t // the network's event runs after the window
+			break
+		}
+		e := l.q.pop()
+		node := e.node
+		if e.kind == evDeliver {
+			node = l.links[e.link].to
+		}
+		if len(w.byNode[node]) == 0 {
+			w.active = append(w.active, node)
+		}
+		w.byNode[node] = append(w.byNode[node], e)
+	}
+	for _, c := range w.workers {
+		c.end = end
+	}
+	if len(w.active) < w.minParallel || len(w.workers) == 1 {
+		w.work(w.workers[0])
+	} else {
+		w.parallel++
+		var wg sync.WaitGroup
+		for _, c := range w.workers {
+			wg.Go(func() { w.work(c) })
+		}
+		wg.Wait()
+	}
+	w.merge()
+	for _, node := range w.active {
+		w.byNode[node] = w.byNode[node][:0]
+	}
+	w.active = w.active[:0]
+	w.next.Store(0)
+}
+
+// work steps nodes of the window until none is left.
+func (w *windowRunner) work(c *cursor) {
+	for {
+		k := w.next.Add(1) - 1
+		if k >= int64(len(w.active)) {
+			return
+		}
+		node := w.active[k]
+		c.runNode(w.l.nodes[node], w.byNode[node])
+	}
+}
+
+// runNode steps one node's events of the window in queue order, with the
+// node's own wake-ups that fall in the window.
+func (c *cursor) runNode(n *simNode, evs []event) {
+	c.node = int32(n.idx)
+	c.local = c.local[:0]
+	c.localSq = 0
+	for {
+		var e event
+		li := c.earliestLocal()
+		switch {
+		case len(evs) > 0 && (li < 0 || less(&evs[0], &c.local[li])):
+			e, evs = evs[0], evs[1:]
+		case li >= 0:
+			e = c.local[li]
+			c.local = slices.Delete(c.local, li, li+1)
+		default:
+			return
+		}
+		c.now = e.t
+		c.maxNow = max(c.maxNow, e.t)
+		c.cause = eventKey{t: e.t, seq: e.seq, node: c.node}
+		c.tally.events++
+		from := 0
+		if c.trace != nil {
+			from = c.trace.mem.Len()
+		}
+		if e.kind == evDeliver {
+			c.deliver(e)
+		} else {
+			c.wake(e)
+		}
+		c.fileLines(from)
+	}
+}
+
+func (c *cursor) earliestLocal() int {
+	best := -1
+	for i := range c.local {
+		if best < 0 || less(&c.local[i], &c.local[best]) {
+			best = i
+		}
+	}
+	return best
+}
+
+// merge carries what the window's steps did into the lab, in event order.
+func (w *windowRunner) merge() {
+	l := w.l
+	out, later := w.out[:0], w.later[:0]
+	for _, c := range w.workers {
+		out = append(out, c.out...)
+		later = append(later, c.later...)
+		for _, h := range c.heldNotes {
+			r := l.blocks[h.id]
+			r.heldAt = append(r.heldAt, h.t)
+		}
+		l.tally.add(c.tally)
+		l.now = max(l.now, c.maxNow)
+	}
+	// Each worker's effects are in the order of its nodes; the queue
+	// numbers them (ties in time) in the order of their causes.
+	slices.SortFunc(out, func(a, b effect) int {
+		if d := a.cause.compare(b.cause); d != 0 {
+			return d
+		}
+		return cmpInt(a.idx, b.idx)
+	})
+	for i := range out {
+		l.q.push(out[i].ev)
+		out[i].ev.msg = nil
+	}
+	w.out = out
+	if len(later) > 0 {
+		slices.SortFunc(later, func(a, b laterNote) int {
+			if d := a.cause.compare(b.cause); d != 0 {
+				return d
+			}
+			return cmpInt(a.idx, b.idx)
+		})
+		for i, n := range later {
+			n.do(l)
+			later[i].do = nil
+		}
+	}
+	w.later = later
+	if l.trace != nil {
+		w.writeLines()
+	}
+	for _, c := range w.workers {
+		c.out = c.out[:0]
+		c.later = c.later[:0]
+		c.heldNotes = c.heldNotes[:0]
+		c.tally.reset()
+		c.maxNow = 0
+	}
+}
+
+// writeLines writes the window's trace lines in event order.
+func (w *windowRunner) writeLines() {
+	type line struct {
+		tracedLine
+		c *cursor
+	}
+	var lines []line
+	for _, c := range w.workers {
+		for _, t := range c.traced {
+			lines = append(lines, line{t, c})
+		}
+	}
+	slices.SortFunc(lines, func(a, b line) int { return a.cause.compare(b.cause) })
+	for _, ln := range lines {
+		w.l.trace.raw(ln.c.trace.mem.Bytes()[ln.from:ln.to])
+	}
+	for _, c := range w.workers {
+		c.traced = c.traced[:0]
+		c.trace.mem.Reset()
+	}
+}
