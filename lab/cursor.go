@@ -22,16 +22,16 @@ type cursor struct {
 	// A worker's cursor: the event being handled (every effect is filed
 	// under it), the window's end (a node's own wake-up before it is
 	// handled in the window) and what the window's steps produced.
-	node    int32
-	cause   eventKey
-	end     int64
-	local   []event // the current node's own wake-ups within the window
-	localSq uint64
-	out     []effect
-	traced  []tracedLine
+	node      int32
+	cause     eventKey
+	end       int64
+	local     []event // the current node's own wake-ups within the window
+	localSq   uint64
+	out       []effect
+	traced    []tracedLine
 	heldNotes []heldNote
 	later     []laterNote
-	maxNow  int64
+	maxNow    int64
 }
 
 // tally is the run's counters; a worker keeps its own, added at the merge.

@@ -48,9 +48,9 @@ func strategyNames() string {
 type honest struct{}
 
 func (honest) found(c *cursor, n *simNode, b *chain.Block) error { return c.submitLocal(n, b) }
-func (honest) heard(*cursor, *simNode, []*chain.Block)              {}
-func (honest) stop(*cursor, *simNode)                               {}
-func (honest) relays(*chain.Block) bool                       { return true }
+func (honest) heard(*cursor, *simNode, []*chain.Block)           {}
+func (honest) stop(*cursor, *simNode)                            {}
+func (honest) relays(*chain.Block) bool                          { return true }
 func (honest) outgoing(_ *simNode, m protocol.Message) (protocol.Message, bool) {
 	return m, true
 }
