@@ -33,6 +33,21 @@
 // what was in flight. A partition drops the connections across groups and
 // a heal restores them; the cores then exchange status and sync headers
 // first, as real nodes do. A node that joins late syncs the same way.
+// When a core drops a peer, the node stops hearing it at once and the
+// connection goes down a link latency later, when the peer hears of it.
+//
+// # Every core, the same bytes
+//
+// A message takes at least the shortest link latency to reach another
+// node, so the events that concern one node each (a message arriving, a
+// wake-up) within a window of that length cannot affect one another across
+// nodes. Run steps such a window's nodes on every core (GOMAXPROCS
+// workers), each node's events in queue order, and merges what the steps
+// did (messages and wake-ups for later, trace lines, the lab's block
+// records) in the order one loop would have produced it: the bytes are the
+// same as stepping one event at a time, on one core or many (window.go,
+// TestWindowsChangeNoByte). Events of the whole network (a block found, a
+// partition, churn, a transaction) run alone, between windows.
 //
 // # Strategies
 //
