@@ -176,6 +176,6 @@ func (c *cursor) submitLocal(n *simNode, b *chain.Block) error {
 	if err != nil {
 		return fmt.Errorf("lab: node %d refused its own block %s: %w", n.idx, b.Hash(), err)
 	}
-	c.heldHash(b.Hash(), n.idx)
+	c.heldHash(c.l.hashOf(b), n.idx)
 	return nil
 }

@@ -337,16 +337,22 @@ func (c *cursor) deliver(e event) {
 func (l *Lab) gossipID(m protocol.Message) (chain.Hash, bool) {
 	switch m := m.(type) {
 	case protocol.NewBlock:
-		if h, ok := l.blockIDs[m.Block]; ok {
-			return h, true
-		}
-		return m.Block.Hash(), true
+		return l.hashOf(m.Block), true
 	case protocol.NewTx:
 		h := m.Tx.TxID()
 		h[0] ^= 1 // a txid and a block hash never share an id
 		return h, true
 	}
 	return chain.Hash{}, false
+}
+
+// hashOf is b's hash: looked up for a block the lab mined (every node
+// holds the same value), computed for one a node decoded itself.
+func (l *Lab) hashOf(b *chain.Block) chain.Hash {
+	if h, ok := l.blockIDs[b]; ok {
+		return h
+	}
+	return b.Hash()
 }
 
 // seenCache remembers the gossip message ids a node received for

@@ -254,7 +254,7 @@ func (c *cursor) publish(n *simNode, m protocol.Message, from int) {
 // active chain.
 func (c *cursor) tipChanged(n *simNode, a protocol.TipChanged) {
 	for _, b := range a.Connected {
-		c.heldHash(b.Hash(), n.idx)
+		c.heldHash(c.l.hashOf(b), n.idx)
 	}
 	if d := len(a.Disconnected); d > 0 {
 		c.tally.stats.reorgs++
@@ -287,7 +287,7 @@ func (c *cursor) afterReceive(n *simNode, m protocol.Message) {
 		return
 	}
 	for _, b := range blocks {
-		h := b.Hash()
+		h := c.l.hashOf(b)
 		if n.engine.HaveBlock(h) {
 			c.heldHash(h, n.idx)
 		}
