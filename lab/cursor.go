@@ -22,16 +22,18 @@ type cursor struct {
 	// A worker's cursor: the event being handled (every effect is filed
 	// under it), the window's end (a node's own wake-up before it is
 	// handled in the window) and what the window's steps produced.
-	node      int32
-	cause     eventKey
-	end       int64
-	local     []event // the current node's own wake-ups within the window
-	localSq   uint64
-	out       []effect
-	traced    []tracedLine
-	heldNotes []heldNote
-	later     []laterNote
-	maxNow    int64
+	node    int32
+	cause   eventKey
+	end     int64
+	local   []event // the current node's own wake-ups within the window
+	localSq uint64
+	// ranUnranked: one of those ran (its effects need a comparison sort).
+	ranUnranked bool
+	out         []effect
+	traced      []tracedLine
+	heldNotes   []heldNote
+	later       []laterNote
+	maxNow      int64
 }
 
 // tally is the run's counters; a worker keeps its own, added at the merge.
@@ -64,11 +66,14 @@ func (t *tally) reset() {
 
 // eventKey orders the events of a window as the queue would have run
 // them: by time, then by the order they were scheduled, then (for two
-// nodes' own wake-ups scheduled in the same window) by node.
+// nodes' own wake-ups scheduled in the same window) by node. rank is the
+// order an event left the queue in (-1: a node's own wake-up in the
+// window), which agrees with that order for the events that have one.
 type eventKey struct {
 	t    int64
 	seq  uint64
 	node int32
+	rank int32
 }
 
 func (a eventKey) compare(b eventKey) int {

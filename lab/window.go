@@ -33,18 +33,56 @@ type windowRunner struct {
 	l       *Lab
 	span    int64
 	workers []*cursor
-	// byNode[i] holds node i's events of the current window, in order;
+	// byNode[i] holds node i's events of the current window, in order,
+	// each with its rank in the window (the order they left the queue);
 	// active lists the nodes with events, in order of their first.
-	byNode [][]event
+	byNode [][]rankedEvent
+	taken  int32 // events taken off the queue for the window
 	active []int32
 	next   atomic.Int64
 	// minParallel is minParallelNodes (tests lower it); parallel counts
 	// the windows that used the workers.
 	minParallel int
 	parallel    int
-	// out and later are the merge's buffers.
-	out   []effect
-	later []laterNote
+	// out, sorted and later are the merge's buffers; unranked: a node's
+	// own wake-up ran in the window (its effects have no rank).
+	out      []effect
+	sorted   []effect
+	count    []int32
+	later    []laterNote
+	unranked bool
+}
+
+// byCause orders the window's effects by cause (and, for one cause, in the
+// order the step made them). Causes that left the queue order by rank, so
+// a counting sort does; a node's own wake-up has no rank, and then a
+// comparison sort does.
+func (w *windowRunner) byCause(out []effect) []effect {
+	if w.unranked {
+		slices.SortFunc(out, func(a, b effect) int {
+			if d := a.cause.compare(b.cause); d != 0 {
+				return d
+			}
+			return cmpInt(a.idx, b.idx)
+		})
+		return out
+	}
+	count := slices.Grow(w.count[:0], int(w.taken)+1)[:w.taken+1]
+	clear(count)
+	for i := range out {
+		count[out[i].cause.rank+1]++
+	}
+	for r := 1; r < len(count); r++ {
+		count[r] += count[r-1]
+	}
+	sorted := slices.Grow(w.sorted[:0], len(out))[:len(out)]
+	for i := range out { // stable: a cause's effects keep their order
+		r := out[i].cause.rank
+		sorted[count[r]] = out[i]
+		count[r]++
+	}
+	w.count, w.sorted = count, out
+	return sorted
 }
 
 // newWindowRunner returns nil when windows cannot help: a link without
@@ -60,7 +98,7 @@ func newWindowRunner(l *Lab) *windowRunner {
 	if span <= 0 {
 		return nil
 	}
-	w := &windowRunner{l: l, span: span, byNode: make([][]event, len(l.nodes)), minParallel: minParallelNodes}
+	w := &windowRunner{l: l, span: span, byNode: make([][]rankedEvent, len(l.nodes)), minParallel: minParallelNodes}
 	if l.opt.parallelFrom > 0 {
 		w.minParallel = l.opt.parallelFrom
 	}
@@ -96,7 +134,8 @@ func (w *windowRunner) run() {
 		if len(w.byNode[node]) == 0 {
 			w.active = append(w.active, node)
 		}
-		w.byNode[node] = append(w.byNode[node], e)
+		w.byNode[node] = append(w.byNode[node], rankedEvent{e, w.taken})
+		w.taken++
 	}
 	for _, c := range w.workers {
 		c.end = end
@@ -116,6 +155,7 @@ func (w *windowRunner) run() {
 		w.byNode[node] = w.byNode[node][:0]
 	}
 	w.active = w.active[:0]
+	w.taken = 0
 	w.next.Store(0)
 }
 
@@ -131,27 +171,36 @@ func (w *windowRunner) work(c *cursor) {
 	}
 }
 
+// rankedEvent is an event of a window with its rank (the order it left
+// the queue in).
+type rankedEvent struct {
+	e    event
+	rank int32
+}
+
 // runNode steps one node's events of the window in queue order, with the
 // node's own wake-ups that fall in the window.
-func (c *cursor) runNode(n *simNode, evs []event) {
+func (c *cursor) runNode(n *simNode, evs []rankedEvent) {
 	c.node = int32(n.idx)
 	c.local = c.local[:0]
 	c.localSq = 0
 	for {
 		var e event
+		rank := int32(-1)
 		li := c.earliestLocal()
 		switch {
-		case len(evs) > 0 && (li < 0 || less(&evs[0], &c.local[li])):
-			e, evs = evs[0], evs[1:]
+		case len(evs) > 0 && (li < 0 || less(&evs[0].e, &c.local[li])):
+			e, rank, evs = evs[0].e, evs[0].rank, evs[1:]
 		case li >= 0:
 			e = c.local[li]
 			c.local = slices.Delete(c.local, li, li+1)
+			c.ranUnranked = true
 		default:
 			return
 		}
 		c.now = e.t
 		c.maxNow = max(c.maxNow, e.t)
-		c.cause = eventKey{t: e.t, seq: e.seq, node: c.node}
+		c.cause = eventKey{t: e.t, seq: e.seq, node: c.node, rank: rank}
 		c.tally.events++
 		from := 0
 		if c.trace != nil {
@@ -180,6 +229,7 @@ func (c *cursor) earliestLocal() int {
 func (w *windowRunner) merge() {
 	l := w.l
 	out, later := w.out[:0], w.later[:0]
+	unranked := false
 	for _, c := range w.workers {
 		out = append(out, c.out...)
 		later = append(later, c.later...)
@@ -189,20 +239,16 @@ func (w *windowRunner) merge() {
 		}
 		l.tally.add(c.tally)
 		l.now = max(l.now, c.maxNow)
+		unranked = unranked || c.ranUnranked
 	}
+	w.unranked = unranked
 	// Each worker's effects are in the order of its nodes; the queue
 	// numbers them (ties in time) in the order of their causes.
-	slices.SortFunc(out, func(a, b effect) int {
-		if d := a.cause.compare(b.cause); d != 0 {
-			return d
-		}
-		return cmpInt(a.idx, b.idx)
-	})
-	for i := range out {
-		l.q.push(out[i].ev)
-		out[i].ev.msg = nil
+	w.out = w.byCause(out)
+	for i := range w.out {
+		l.q.push(w.out[i].ev)
+		w.out[i].ev.msg = nil
 	}
-	w.out = out
 	if len(later) > 0 {
 		slices.SortFunc(later, func(a, b laterNote) int {
 			if d := a.cause.compare(b.cause); d != 0 {
@@ -225,6 +271,7 @@ func (w *windowRunner) merge() {
 		c.heldNotes = c.heldNotes[:0]
 		c.tally.reset()
 		c.maxNow = 0
+		c.ranUnranked = false
 	}
 }
 
