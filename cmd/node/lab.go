@@ -82,6 +82,7 @@ func runLabRun(args []string, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
+	tuneLabGC(cfg)
 	start := time.Now()
 	opt.Progress = progressPrinter(stderr, start)
 	res, err := lab.RunToDir(cfg, *out, opt)
