@@ -2,6 +2,7 @@ package mempool
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"time"
 
@@ -91,13 +92,14 @@ func (p *Pool) BlocksChanged(disconnected, connected []*chain.Block, view ChainV
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.tick(now)
+	hashes := connectedHashes(view, connected)
 	if len(disconnected) == 0 && len(p.entries) == 0 && p.orphans.len() == 0 {
 		// Nothing to confirm, take out or adopt: the blocks are only
 		// remembered (a node that relays blocks and no transactions, as
 		// in a simulation, pays no more than this per block).
-		for _, b := range connected {
+		for i, b := range connected {
 			p.blockConnected(now)
-			p.recent.remember(b.Hash(), b)
+			p.recent.remember(hashes.at(i, b), b)
 		}
 		return Changes{}
 	}
@@ -105,8 +107,8 @@ func (p *Pool) BlocksChanged(disconnected, connected []*chain.Block, view ChainV
 	// empty pool (generatetoaddress, syncing) needs none of them.
 	r := &reorgRun{p: p, view: view, now: now}
 	r.takeOutDisconnected(disconnected)
-	for _, b := range connected {
-		r.confirmBlock(b)
+	for i, b := range connected {
+		r.confirmBlock(b, hashes.at(i, b))
 	}
 	r.bringBack()
 	if before := int64(view.Height()) + int64(len(disconnected)) - int64(len(connected)); int64(view.Height()) < before {
@@ -189,11 +191,10 @@ func (r *reorgRun) takeOutDisconnected(disconnected []*chain.Block) {
 // confirmBlock removes what a connected block confirms (RemovedConfirmed)
 // and what conflicts with it, with descendants (RemovedConflict), and drops
 // the orphans it confirms or conflicts with.
-func (r *reorgRun) confirmBlock(b *chain.Block) {
+func (r *reorgRun) confirmBlock(b *chain.Block, hash chain.Hash) {
 	p := r.p
 	p.blockConnected(r.now)
 	var conflicts []*txEntry
-	hash := b.Hash()
 	txids := p.recent.remember(hash, b)
 	if len(r.resurrect) > 0 && r.confirmed == nil {
 		r.confirmed = map[chain.Hash]struct{}{}
@@ -362,4 +363,37 @@ func (p *Pool) trim(now time.Time) []*txEntry {
 		out = append(out, pkg...)
 	}
 	return out
+}
+
+// mainChain is what a ChainView with a block index (the engine) also
+// offers: the hashes of the active chain's blocks, which the pool then
+// need not compute for the blocks a change connected.
+type mainChain interface {
+	MainChainHash(height uint32) (chain.Hash, bool)
+}
+
+// blockHashes finds the hashes of the connected blocks of a change: they
+// are the top of the view's chain, the last at its tip.
+type blockHashes struct {
+	chain mainChain // nil: each block is hashed
+	first int64     // the height of the first connected block
+}
+
+func connectedHashes(view ChainView, connected []*chain.Block) blockHashes {
+	mc, _ := view.(mainChain)
+	return blockHashes{chain: mc, first: int64(view.Height()) - int64(len(connected)) + 1}
+}
+
+// at returns the hash of connected block i, b: the view's hash at its
+// height when the view's block below it is b's parent (the view is the
+// chain after the change, as BlocksChanged requires), else b's own.
+func (bh blockHashes) at(i int, b *chain.Block) chain.Hash {
+	if h := bh.first + int64(i); bh.chain != nil && h > 0 && h <= math.MaxUint32 {
+		hash, ok := bh.chain.MainChainHash(uint32(h))
+		parent, parentOK := bh.chain.MainChainHash(uint32(h - 1))
+		if ok && parentOK && parent == b.Header.PrevBlock {
+			return hash
+		}
+	}
+	return b.Hash()
 }

@@ -262,3 +262,39 @@ func TestRecentBlocksTellSpentWithoutTxIndex(t *testing.T) {
 		t.Fatal("a pool that did not see the block did not keep the spend as an orphan")
 	}
 }
+
+// TestRecentBlocksFollowReorg: the window takes the hashes of connected
+// blocks from the engine and forgets a disconnected block by its own hash,
+// so after a reorg it holds exactly the new chain's blocks, with or
+// without a view that names its chain's blocks.
+func TestRecentBlocksFollowReorg(t *testing.T) {
+	for _, indexed := range []bool{true, false} {
+		h, p := newHarnessPool(t, Config{})
+		var view ChainView = h.Engine
+		if !indexed {
+			view = withoutTxIndex{h.Engine}
+		}
+		connect := func(name string) {
+			res := h.Accept(name)
+			p.BlocksChanged(res.Disconnected, res.Connected, view, h.Now())
+		}
+		h.NewBlock("a1", ct.GenesisName)
+		h.NewBlock("a2", "a1")
+		connect("a1")
+		connect("a2")
+		h.NewBlock("b2", "a1")
+		h.NewBlock("b3", "b2")
+		if _, err := h.Submit("b2"); err != nil { // a side branch as long as the tip
+			t.Fatal(err)
+		}
+		connect("b3") // a2 leaves, b2 and b3 join
+		var got []chain.Hash
+		for i := range p.recent.len() {
+			got = append(got, p.recent.blocks.at(i).hash)
+		}
+		wantIDs(t, "remembered blocks", got, []chain.Hash{h.Block("a1").Hash(), h.Block("b2").Hash(), h.Block("b3").Hash()})
+		if p.recent.hasTx(h.Block("a2").Transactions[0].TxID()) || !p.recent.hasTx(h.Block("b2").Transactions[0].TxID()) {
+			t.Fatal("the window did not follow the reorg")
+		}
+	}
+}
