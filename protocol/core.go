@@ -221,7 +221,17 @@ func (c *Core) Ready() []Action {
 // HasReady reports whether actions are waiting.
 func (c *Core) HasReady() bool { return len(c.outbox) > 0 }
 
-func (c *Core) emit(a Action) { c.outbox = append(c.outbox, a) }
+func (c *Core) emit(a Action) {
+	if c.outbox == nil {
+		// A gossiped block makes two actions (its relay, the tip's move):
+		// one allocation for the step's actions instead of a growing slice.
+		c.outbox = make([]Action, 0, outboxCap)
+	}
+	c.outbox = append(c.outbox, a)
+}
+
+// outboxCap is the room the actions of a step start with.
+const outboxCap = 4
 
 func (c *Core) send(to PeerID, m Message) { c.emit(Send{To: to, Msg: m}) }
 

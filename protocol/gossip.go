@@ -146,6 +146,9 @@ func (c *Core) onOrphan(from PeerID, b *chain.Block) consensus.Status {
 // descendant of an invalid block, one known invalid, or one too far ahead
 // of this node's clock is not its sender's fault, nor is a store failure.
 func blameable(err error) bool {
+	if err == nil {
+		return false // the common case, without errors.As's allocation
+	}
 	var re *consensus.RuleError
 	if !errors.As(err, &re) {
 		return false
