@@ -327,14 +327,18 @@ func (c *Core) chainMoved(res *consensus.Result) {
 	if n := len(c.outbox); n > 0 && len(res.Disconnected) == 0 {
 		if last, ok := c.outbox[n-1].(TipChanged); ok {
 			last.Hash, last.Height = tip.Hash, tip.Height
-			// The core made this slice (below) and nothing else holds it
-			// until Ready: appending in place keeps a batch's merge linear.
+			// Once copied (its first append: it starts capped at its
+			// length, below) the slice is the core's and nothing else
+			// holds it until Ready: appending in place keeps a batch's
+			// merge linear.
 			last.Connected = append(last.Connected, res.Connected...)
 			c.outbox[n-1] = last
 			return
 		}
 	}
-	connected := append([]*chain.Block(nil), res.Connected...)
+	// The engine made res.Connected for this result; capped at its length,
+	// any later append (the merge above) copies it before writing.
+	connected := res.Connected[:len(res.Connected):len(res.Connected)]
 	c.emit(TipChanged{Previous: previous, Hash: tip.Hash, Height: tip.Height, Connected: connected, Disconnected: res.Disconnected})
 }
 
