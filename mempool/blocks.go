@@ -195,12 +195,17 @@ func (r *reorgRun) confirmBlock(b *chain.Block, hash chain.Hash) {
 	p := r.p
 	p.blockConnected(r.now)
 	var conflicts []*txEntry
-	txids := p.recent.remember(hash, b)
+	txids := p.recent.remember(hash, b) // after the coinbase
 	if len(r.resurrect) > 0 && r.confirmed == nil {
 		r.confirmed = map[chain.Hash]struct{}{}
 	}
 	for j, tx := range b.Transactions {
-		txid := txids[j]
+		var txid chain.Hash
+		if j == 0 {
+			txid = tx.TxID() // orphans may spend its outputs
+		} else {
+			txid = txids[j-1]
+		}
 		if r.confirmed != nil {
 			r.confirmed[txid] = struct{}{}
 		}

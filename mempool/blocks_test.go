@@ -279,7 +279,8 @@ func TestRecentBlocksFollowReorg(t *testing.T) {
 			p.BlocksChanged(res.Disconnected, res.Connected, view, h.Now())
 		}
 		h.NewBlock("a1", ct.GenesisName)
-		h.NewBlock("a2", "a1")
+		pay := h.NewTx("pay", ct.Spend("genesis.cb:0"), ct.Pay("carol", coin), ct.ChangeTo("alice"), ct.Fee(1000))
+		h.NewBlock("a2", "a1", ct.Txs("pay"))
 		connect("a1")
 		connect("a2")
 		h.NewBlock("b2", "a1")
@@ -293,8 +294,11 @@ func TestRecentBlocksFollowReorg(t *testing.T) {
 			got = append(got, p.recent.blocks.at(i).hash)
 		}
 		wantIDs(t, "remembered blocks", got, []chain.Hash{h.Block("a1").Hash(), h.Block("b2").Hash(), h.Block("b3").Hash()})
-		if p.recent.hasTx(h.Block("a2").Transactions[0].TxID()) || !p.recent.hasTx(h.Block("b2").Transactions[0].TxID()) {
-			t.Fatal("the window did not follow the reorg")
+		if p.recent.hasTx(pay.TxID()) || p.recent.hasSpent(pay.Inputs[0].PrevOut) {
+			t.Fatal("the window did not forget the disconnected block's transaction")
+		}
+		if !p.Has(pay.TxID()) {
+			t.Fatal("the disconnected block's transaction did not come back to the pool")
 		}
 	}
 }

@@ -12,12 +12,12 @@ import (
 // the newest block is always kept.
 const (
 	maxRecentEntries = 1 << 18
-	// maxRecentBlocks is a day of ten-minute blocks. A transaction that
-	// spends an output confirmed longer ago is judged an orphan instead of
-	// "missing inputs" by a node without a transaction index: it waits in
-	// the bounded orphan pool until it expires, which is harmless, and a
-	// node that runs for months (or a simulation of a thousand nodes)
-	// does not keep every coinbase txid it ever saw.
+	// maxRecentBlocks is a day of ten-minute blocks. A node without a
+	// transaction index judges a transaction spending an output that a
+	// block spent longer ago an orphan instead of "missing inputs": it
+	// waits in the bounded orphan pool until it expires, which is
+	// harmless, and a node that runs for months (or a simulation of a
+	// thousand nodes) keeps a bounded record of blocks.
 	maxRecentBlocks = 144
 )
 
@@ -25,6 +25,12 @@ const (
 // so that a transaction spending an output a block spent is refused as
 // spent rather than kept as an orphan, and a confirmed transaction sent
 // again is "txn-already-known". A disconnected block is forgotten.
+//
+// Coinbases are left out: one is never sent alone (the pool refuses it as
+// a coinbase first), and its outputs, immature for CoinbaseMaturity blocks,
+// stay in the UTXO set until a block spends them, when that block's spent
+// outputs are remembered. So a block with a coinbase alone costs a record
+// and no hash.
 //
 // Every connected block of every node passes through here, so the window
 // costs no allocation once warm and holds no pointer: the blocks, their
@@ -40,7 +46,7 @@ type recentBlocks struct {
 	maxEntries, maxBlocks int
 
 	blocks  fifo[recentBlock]
-	txids   fifo[chain.Hash]     // every remembered block's txids, in order
+	txids   fifo[chain.Hash]     // every remembered block's txids but the coinbase's, in order
 	spentOp fifo[chain.OutPoint] // every remembered block's spent outputs
 	entries int
 
@@ -88,20 +94,19 @@ func (rb *recentBlocks) index() {
 // len returns the number of blocks remembered.
 func (rb *recentBlocks) len() int { return rb.blocks.len() }
 
-// remember adds a connected block and returns its txids, in block order:
-// the window's own copy, valid until the window next changes (the caller
-// needs them too, and each costs a hash).
+// remember adds a connected block and returns the txids of its
+// transactions after the coinbase, in block order: the window's own copy,
+// valid until the window next changes (the caller needs them too, and each
+// costs a hash).
 func (rb *recentBlocks) remember(hash chain.Hash, b *chain.Block) []chain.Hash {
-	rec := recentBlock{hash: hash, ntxids: int32(len(b.Transactions))}
+	txs := b.Transactions[min(1, len(b.Transactions)):]
+	rec := recentBlock{hash: hash, ntxids: int32(len(txs))}
 	counted := rb.txs != nil
-	for i, tx := range b.Transactions {
+	for _, tx := range txs {
 		txid := tx.TxID()
 		rb.txids.push(txid)
 		if counted {
 			rb.txs[txid]++
-		}
-		if i == 0 {
-			continue // the coinbase spends nothing
 		}
 		for _, in := range tx.Inputs {
 			rb.spentOp.push(in.PrevOut)

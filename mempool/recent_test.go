@@ -29,15 +29,15 @@ func TestRecentBlocksWindowInBlocks(t *testing.T) {
 	var hashes []chain.Hash
 	var txids []chain.Hash
 	for i := range total {
-		b := recentTestBlock(i, 0)
+		b := recentTestBlock(i, 1)
 		ids := rb.remember(b.Hash(), b)
-		if len(ids) != 1 || ids[0] != b.Transactions[0].TxID() {
-			t.Fatalf("block %d: remember returned %v, want its coinbase txid", i, ids)
+		if len(ids) != 1 || ids[0] != b.Transactions[1].TxID() {
+			t.Fatalf("block %d: remember returned %v, want the txid after its coinbase", i, ids)
 		}
 		hashes, txids = append(hashes, b.Hash()), append(txids, ids[0])
 	}
-	if rb.len() != maxRecentBlocks || rb.entries != maxRecentBlocks {
-		t.Fatalf("%d blocks, %d entries, want %d of each", rb.len(), rb.entries, maxRecentBlocks)
+	if rb.len() != maxRecentBlocks || rb.entries != 2*maxRecentBlocks {
+		t.Fatalf("%d blocks, %d entries, want %d blocks of 2", rb.len(), rb.entries, maxRecentBlocks)
 	}
 	if rb.hasTx(txids[49]) || !rb.hasTx(txids[50]) || !rb.hasTx(txids[total-1]) {
 		t.Fatal("the window does not hold exactly the newest blocks")
@@ -54,6 +54,19 @@ func TestRecentBlocksWindowInBlocks(t *testing.T) {
 	}
 }
 
+// A coinbase is not remembered: a block of a coinbase alone is a record,
+// with nothing to hash.
+func TestRecentBlocksLeaveCoinbasesOut(t *testing.T) {
+	rb := newRecentBlocks()
+	b := recentTestBlock(1, 0)
+	if ids := rb.remember(b.Hash(), b); len(ids) != 0 || rb.entries != 0 || rb.len() != 1 {
+		t.Fatalf("a coinbase-only block: txids %v, %d entries, %d blocks", ids, rb.entries, rb.len())
+	}
+	if rb.hasTx(b.Transactions[0].TxID()) {
+		t.Fatal("the coinbase is remembered")
+	}
+}
+
 // Blocks full of transactions are bounded by entries first (the newest
 // block is kept even when it alone is over), and forgetting a block in the
 // middle of the window takes exactly its txids and spent outputs. (It is
@@ -61,7 +74,7 @@ func TestRecentBlocksWindowInBlocks(t *testing.T) {
 func TestRecentBlocksWindowInEntries(t *testing.T) {
 	rb := newRecentBlocks()
 	rb.maxEntries = 1000
-	const spends = 1000 / 8 // each block: 1 + spends txids, spends outpoints
+	const spends = 1000 / 8 // each block: spends txids and outpoints, and a coinbase
 	var blocks []*chain.Block
 	for i := range 6 {
 		b := recentTestBlock(i, spends)
@@ -71,7 +84,7 @@ func TestRecentBlocksWindowInEntries(t *testing.T) {
 			t.Fatal("the first block's transaction is not remembered")
 		}
 	}
-	perBlock := 1 + 2*spends
+	perBlock := 2 * spends
 	if want := rb.maxEntries / perBlock; rb.len() != want || rb.entries != want*perBlock {
 		t.Fatalf("%d blocks, %d entries, want %d blocks", rb.len(), rb.entries, want)
 	}
@@ -93,7 +106,7 @@ func TestRecentBlocksWindowInEntries(t *testing.T) {
 
 	huge := recentTestBlock(99, rb.maxEntries)
 	rb.remember(huge.Hash(), huge)
-	if rb.len() != 1 || !rb.hasTx(huge.Transactions[0].TxID()) {
+	if rb.len() != 1 || !rb.hasTx(huge.Transactions[1].TxID()) {
 		t.Fatalf("%d blocks after one over the bound, want it alone", rb.len())
 	}
 }
