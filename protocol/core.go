@@ -218,6 +218,19 @@ func (c *Core) Ready() []Action {
 	return out
 }
 
+// AppendReady is Ready for a driver that reuses one slice: it appends the
+// actions decided since the last call to dst, in order, forgets them, and
+// returns the extended slice. The core keeps its own buffer for the next
+// actions, so a driver that passes its slice back (dst[:0]) once it has
+// carried them out allocates nothing for them per step. dst shares no
+// memory with the core.
+func (c *Core) AppendReady(dst []Action) []Action {
+	dst = append(dst, c.outbox...)
+	clear(c.outbox) // the blocks and messages are the driver's now
+	c.outbox = c.outbox[:0]
+	return dst
+}
+
 // HasReady reports whether actions are waiting.
 func (c *Core) HasReady() bool { return len(c.outbox) > 0 }
 
