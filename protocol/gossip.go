@@ -52,13 +52,14 @@ func (c *Core) onStatus(from PeerID, m Status) {
 
 // onNewBlock judges a gossiped block, and reports its arrival when asked.
 func (c *Core) onNewBlock(from PeerID, b *chain.Block) {
-	status := c.judgeBlock(from, b)
-	c.arrived(from, b, status)
+	hash := b.Hash() // once per step: judging and reporting both need it
+	status := c.judgeBlock(from, b, hash)
+	c.arrived(from, hash, status)
 }
 
-func (c *Core) arrived(from PeerID, b *chain.Block, status consensus.Status) {
+func (c *Core) arrived(from PeerID, hash chain.Hash, status consensus.Status) {
 	if c.cfg.ReportArrivals {
-		c.emit(BlockArrived{From: from, Hash: b.Hash(), Status: status})
+		c.emit(BlockArrived{From: from, Hash: hash, Status: status})
 	}
 }
 
@@ -67,8 +68,7 @@ func (c *Core) arrived(from PeerID, b *chain.Block, status consensus.Status) {
 // below), its sender penalised when it breaks a rule, and its ancestry
 // asked of its sender when its parent is unknown. It returns where the
 // block went (zero: nowhere).
-func (c *Core) judgeBlock(from PeerID, b *chain.Block) consensus.Status {
-	hash := b.Hash()
+func (c *Core) judgeBlock(from PeerID, b *chain.Block, hash chain.Hash) consensus.Status {
 	if c.engine.HaveBlock(hash) {
 		return consensus.StatusDuplicate
 	}
