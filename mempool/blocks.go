@@ -99,7 +99,7 @@ func (p *Pool) BlocksChanged(disconnected, connected []*chain.Block, view ChainV
 		// in a simulation, pays no more than this per block).
 		for i, b := range connected {
 			p.blockConnected(now)
-			p.recent.remember(hashes.at(i, b), b)
+			p.recent.remember(hashes.at(i, b), b, nil)
 		}
 		return Changes{}
 	}
@@ -195,17 +195,13 @@ func (r *reorgRun) confirmBlock(b *chain.Block, hash chain.Hash) {
 	p := r.p
 	p.blockConnected(r.now)
 	var conflicts []*txEntry
-	txids := p.recent.remember(hash, b) // after the coinbase
+	txids := b.TxIDs()
+	p.recent.remember(hash, b, txids)
 	if len(r.resurrect) > 0 && r.confirmed == nil {
 		r.confirmed = map[chain.Hash]struct{}{}
 	}
 	for j, tx := range b.Transactions {
-		var txid chain.Hash
-		if j == 0 {
-			txid = tx.TxID() // orphans may spend its outputs
-		} else {
-			txid = txids[j-1]
-		}
+		txid := txids[j]
 		if r.confirmed != nil {
 			r.confirmed[txid] = struct{}{}
 		}

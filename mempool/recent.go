@@ -1,7 +1,6 @@
 package mempool
 
 import (
-	"slices"
 	"sync"
 
 	"github.com/devchain/devchain/chain"
@@ -34,8 +33,8 @@ const (
 //
 // Every connected block of every node passes through here, so the window
 // costs no allocation once warm and holds no pointer: the blocks, their
-// txids and their spent outputs are three queues of plain values (the
-// garbage collector does not scan them). The counts by txid and by
+// txids and their spent outputs are three ring buffers of plain values
+// (the garbage collector does not scan them). The counts by txid and by
 // outpoint that answer the questions are built at the first question and
 // kept from then on: a node that relays blocks and never judges a
 // transaction with a missing input (a simulated node without
@@ -45,9 +44,9 @@ type recentBlocks struct {
 	// (smaller in tests).
 	maxEntries, maxBlocks int
 
-	blocks  fifo[recentBlock]
-	txids   fifo[chain.Hash]     // every remembered block's txids but the coinbase's, in order
-	spentOp fifo[chain.OutPoint] // every remembered block's spent outputs
+	blocks  ring[recentBlock]
+	txids   ring[chain.Hash]     // every remembered block's txids but the coinbase's, in order
+	spentOp ring[chain.OutPoint] // every remembered block's spent outputs
 	entries int
 
 	// indexing builds txs and spent once, under the pool's read lock
@@ -94,17 +93,27 @@ func (rb *recentBlocks) index() {
 // len returns the number of blocks remembered.
 func (rb *recentBlocks) len() int { return rb.blocks.len() }
 
-// remember adds a connected block and returns the txids of its
-// transactions after the coinbase, in block order: the window's own copy,
-// valid until the window next changes (the caller needs them too, and each
-// costs a hash).
-func (rb *recentBlocks) remember(hash chain.Hash, b *chain.Block) []chain.Hash {
-	txs := b.Transactions[min(1, len(b.Transactions)):]
-	rec := recentBlock{hash: hash, ntxids: int32(len(txs))}
+// remember adds a connected block. txids are the txids of its
+// transactions, coinbase first, when the caller has them (nil: they are
+// computed here).
+func (rb *recentBlocks) remember(hash chain.Hash, b *chain.Block, txids []chain.Hash) {
+	if rb.blocks.items == nil {
+		rb.blocks.reserve(rb.maxBlocks + 1) // the window's size from the start: no growth, no slack
+	}
+	rec := recentBlock{hash: hash}
 	counted := rb.txs != nil
-	for _, tx := range txs {
-		txid := tx.TxID()
+	for i, tx := range b.Transactions {
+		if i == 0 {
+			continue // the coinbase: see above
+		}
+		var txid chain.Hash
+		if txids != nil {
+			txid = txids[i]
+		} else {
+			txid = tx.TxID()
+		}
 		rb.txids.push(txid)
+		rec.ntxids++
 		if counted {
 			rb.txs[txid]++
 		}
@@ -121,7 +130,6 @@ func (rb *recentBlocks) remember(hash chain.Hash, b *chain.Block) []chain.Hash {
 	for (rb.entries > rb.maxEntries || rb.len() > rb.maxBlocks) && rb.len() > 1 {
 		rb.dropOldest()
 	}
-	return rb.txids.tail(int(rec.ntxids))
 }
 
 // forget removes a disconnected block. Disconnected blocks were the newest
@@ -132,7 +140,7 @@ func (rb *recentBlocks) forget(hash chain.Hash) {
 		rec := rb.blocks.at(i)
 		txStart, spentStart := txEnd-int(rec.ntxids), spentEnd-int(rec.nspent)
 		if rec.hash == hash {
-			rb.uncount(rb.txids.slice(txStart, txEnd), rb.spentOp.slice(spentStart, spentEnd))
+			rb.uncount(txStart, txEnd, spentStart, spentEnd)
 			rb.txids.remove(txStart, txEnd)
 			rb.spentOp.remove(spentStart, spentEnd)
 			rb.blocks.remove(i, i+1)
@@ -144,53 +152,88 @@ func (rb *recentBlocks) forget(hash chain.Hash) {
 
 func (rb *recentBlocks) dropOldest() {
 	rec := rb.blocks.at(0)
-	rb.uncount(rb.txids.slice(0, int(rec.ntxids)), rb.spentOp.slice(0, int(rec.nspent)))
+	rb.uncount(0, int(rec.ntxids), 0, int(rec.nspent))
 	rb.txids.dropFront(int(rec.ntxids))
 	rb.spentOp.dropFront(int(rec.nspent))
 	rb.blocks.dropFront(1)
 }
 
-// uncount takes a forgotten block's txids and outpoints off the counts.
-func (rb *recentBlocks) uncount(txids []chain.Hash, spent []chain.OutPoint) {
-	rb.entries -= len(txids) + len(spent)
+// uncount takes the txids [txFrom, txTo) and the outpoints [spentFrom,
+// spentTo) of a block being forgotten off the counts.
+func (rb *recentBlocks) uncount(txFrom, txTo, spentFrom, spentTo int) {
+	rb.entries -= txTo - txFrom + spentTo - spentFrom
 	if rb.txs == nil {
 		return
 	}
-	for _, id := range txids {
+	for i := txFrom; i < txTo; i++ {
+		id := rb.txids.at(i)
 		if rb.txs[id]--; rb.txs[id] <= 0 {
 			delete(rb.txs, id)
 		}
 	}
-	for _, op := range spent {
+	for i := spentFrom; i < spentTo; i++ {
+		op := rb.spentOp.at(i)
 		if rb.spent[op]--; rb.spent[op] <= 0 {
 			delete(rb.spent, op)
 		}
 	}
 }
 
-// fifo is a queue of plain values: the oldest leave from the front in O(1)
-// amortised (the live items are moved down once at least as many are
-// spent, so the slice stays within twice the window and a full window pays
-// a push and a pop per block), and a range near the back is removed by
-// shifting what follows it.
-type fifo[T any] struct {
-	items []T // live from index head
-	head  int
+// ring is a queue of plain values in a ring buffer: pushed at the back,
+// dropped from the front in O(1), a range near the back removed by moving
+// what follows it. It grows by doubling when full and never shrinks, so a
+// window that has reached its size allocates nothing more.
+type ring[T any] struct {
+	items []T // len(items) is the capacity
+	head  int // the index in items of item 0
+	n     int
 }
 
-func (q *fifo[T]) len() int           { return len(q.items) - q.head }
-func (q *fifo[T]) at(i int) T         { return q.items[q.head+i] }
-func (q *fifo[T]) slice(i, j int) []T { return q.items[q.head+i : q.head+j] }
-func (q *fifo[T]) tail(n int) []T     { return q.items[len(q.items)-n:] }
-func (q *fifo[T]) push(v T)           { q.items = append(q.items, v) }
-func (q *fifo[T]) remove(i, j int)    { q.items = slices.Delete(q.items, q.head+i, q.head+j) }
+func (q *ring[T]) len() int       { return q.n }
+func (q *ring[T]) at(i int) T     { return q.items[q.index(i)] }
+func (q *ring[T]) set(i int, v T) { q.items[q.index(i)] = v }
+
+func (q *ring[T]) index(i int) int {
+	k := q.head + i
+	if k >= len(q.items) {
+		k -= len(q.items)
+	}
+	return k
+}
+
+func (q *ring[T]) push(v T) {
+	if q.n == len(q.items) {
+		q.reserve(max(16, 2*len(q.items)))
+	}
+	q.set(q.n, v)
+	q.n++
+}
+
+// reserve makes room for capacity items.
+func (q *ring[T]) reserve(capacity int) {
+	if capacity <= len(q.items) {
+		return
+	}
+	items := make([]T, capacity)
+	for i := range q.n {
+		items[i] = q.at(i)
+	}
+	q.items, q.head = items, 0
+}
 
 // dropFront forgets the n oldest items.
-func (q *fifo[T]) dropFront(n int) {
-	q.head += n
-	if q.head*2 >= len(q.items) {
-		k := copy(q.items, q.items[q.head:])
-		q.items = q.items[:k]
-		q.head = 0
+func (q *ring[T]) dropFront(n int) {
+	if n == 0 {
+		return
 	}
+	q.head = q.index(n)
+	q.n -= n
+}
+
+// remove removes items [i, j).
+func (q *ring[T]) remove(i, j int) {
+	for k := j; k < q.n; k++ {
+		q.set(k-(j-i), q.at(k))
+	}
+	q.n -= j - i
 }

@@ -30,11 +30,12 @@ func TestRecentBlocksWindowInBlocks(t *testing.T) {
 	var txids []chain.Hash
 	for i := range total {
 		b := recentTestBlock(i, 1)
-		ids := rb.remember(b.Hash(), b)
-		if len(ids) != 1 || ids[0] != b.Transactions[1].TxID() {
-			t.Fatalf("block %d: remember returned %v, want the txid after its coinbase", i, ids)
+		if i%2 == 0 {
+			rb.remember(b.Hash(), b, nil)
+		} else {
+			rb.remember(b.Hash(), b, b.TxIDs())
 		}
-		hashes, txids = append(hashes, b.Hash()), append(txids, ids[0])
+		hashes, txids = append(hashes, b.Hash()), append(txids, b.Transactions[1].TxID())
 	}
 	if rb.len() != maxRecentBlocks || rb.entries != 2*maxRecentBlocks {
 		t.Fatalf("%d blocks, %d entries, want %d blocks of 2", rb.len(), rb.entries, maxRecentBlocks)
@@ -42,9 +43,9 @@ func TestRecentBlocksWindowInBlocks(t *testing.T) {
 	if rb.hasTx(txids[49]) || !rb.hasTx(txids[50]) || !rb.hasTx(txids[total-1]) {
 		t.Fatal("the window does not hold exactly the newest blocks")
 	}
-	if cap(rb.blocks.items) > 2*maxRecentBlocks+1 || cap(rb.txids.items) > 2*maxRecentBlocks+1 {
-		t.Fatalf("%d and %d slots for %d blocks: the queues are not compacted",
-			cap(rb.blocks.items), cap(rb.txids.items), rb.len())
+	if len(rb.blocks.items) != maxRecentBlocks+1 || len(rb.txids.items) > 2*maxRecentBlocks {
+		t.Fatalf("%d and %d slots for %d blocks: the window outgrew its size",
+			len(rb.blocks.items), len(rb.txids.items), rb.len())
 	}
 	rb.forget(hashes[total-1])
 	rb.forget(hashes[total-100])
@@ -59,8 +60,8 @@ func TestRecentBlocksWindowInBlocks(t *testing.T) {
 func TestRecentBlocksLeaveCoinbasesOut(t *testing.T) {
 	rb := newRecentBlocks()
 	b := recentTestBlock(1, 0)
-	if ids := rb.remember(b.Hash(), b); len(ids) != 0 || rb.entries != 0 || rb.len() != 1 {
-		t.Fatalf("a coinbase-only block: txids %v, %d entries, %d blocks", ids, rb.entries, rb.len())
+	if rb.remember(b.Hash(), b, nil); rb.txids.len() != 0 || rb.entries != 0 || rb.len() != 1 {
+		t.Fatalf("a coinbase-only block: %d txids, %d entries, %d blocks", rb.txids.len(), rb.entries, rb.len())
 	}
 	if rb.hasTx(b.Transactions[0].TxID()) {
 		t.Fatal("the coinbase is remembered")
@@ -78,7 +79,7 @@ func TestRecentBlocksWindowInEntries(t *testing.T) {
 	var blocks []*chain.Block
 	for i := range 6 {
 		b := recentTestBlock(i, spends)
-		rb.remember(b.Hash(), b)
+		rb.remember(b.Hash(), b, nil)
 		blocks = append(blocks, b)
 		if i == 0 && !rb.hasTx(b.Transactions[1].TxID()) { // the counts are kept from here on
 			t.Fatal("the first block's transaction is not remembered")
@@ -105,7 +106,7 @@ func TestRecentBlocksWindowInEntries(t *testing.T) {
 	}
 
 	huge := recentTestBlock(99, rb.maxEntries)
-	rb.remember(huge.Hash(), huge)
+	rb.remember(huge.Hash(), huge, nil)
 	if rb.len() != 1 || !rb.hasTx(huge.Transactions[1].TxID()) {
 		t.Fatalf("%d blocks after one over the bound, want it alone", rb.len())
 	}
@@ -119,15 +120,59 @@ func TestRecentBlocksRememberAllocs(t *testing.T) {
 		blocks[i] = recentTestBlock(i, 1)
 	}
 	for _, b := range blocks[:2*maxRecentBlocks] {
-		rb.remember(b.Hash(), b)
+		rb.remember(b.Hash(), b, nil)
 	}
 	i := 2 * maxRecentBlocks
 	allocs := testing.AllocsPerRun(maxRecentBlocks, func() {
 		b := blocks[i]
-		rb.remember(b.Hash(), b)
+		rb.remember(b.Hash(), b, nil)
 		i++
 	})
 	if allocs > 0.1 {
 		t.Fatalf("%.2f allocations per block remembered", allocs)
+	}
+}
+
+// The ring buffer behaves as a slice would, across wrap-arounds and
+// growth: a random mix of pushes, drops from the front and removals near
+// the back, checked against a plain slice.
+func TestRingAgainstSlice(t *testing.T) {
+	var q ring[int]
+	var model []int
+	rng := uint64(1)
+	next := func(n int) int { // xorshift: deterministic, no import
+		rng ^= rng << 13
+		rng ^= rng >> 7
+		rng ^= rng << 17
+		return int(rng % uint64(n))
+	}
+	most := 0
+	for step := range 5000 {
+		switch op := next(20); {
+		case op < 14:
+			q.push(step)
+			model = append(model, step)
+		case op < 17 && len(model) > 0:
+			n := 1 + next(min(len(model), 3))
+			q.dropFront(n)
+			model = model[n:]
+		case len(model) > 0:
+			j := len(model) - next(min(len(model), 5))
+			i := j - next(j-max(0, j-4)+1)
+			q.remove(i, j)
+			model = append(model[:i:i], model[j:]...)
+		}
+		most = max(most, len(model))
+		if q.len() != len(model) {
+			t.Fatalf("step %d: %d items, want %d", step, q.len(), len(model))
+		}
+		for i, v := range model {
+			if q.at(i) != v {
+				t.Fatalf("step %d: item %d is %d, want %d", step, i, q.at(i), v)
+			}
+		}
+	}
+	if most < 64 {
+		t.Fatalf("the queue held at most %d items: the ring never grew much", most)
 	}
 }
