@@ -93,7 +93,9 @@ func (p *Pool) BlocksChanged(disconnected, connected []*chain.Block, view ChainV
 	defer p.mu.Unlock()
 	p.tick(now)
 	hashes := connectedHashes(view, connected)
-	if len(disconnected) == 0 && len(p.entries) == 0 && p.orphans.len() == 0 {
+	// (The eviction heap holds every entry: its length is in the pool's
+	// own struct, where the map's count is one cache miss further.)
+	if len(disconnected) == 0 && len(p.evict) == 0 && p.orphans.len() == 0 {
 		// Nothing to confirm, take out or adopt: the blocks are only
 		// remembered (a node that relays blocks and no transactions, as
 		// in a simulation, pays no more than this per block).
