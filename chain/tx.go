@@ -87,8 +87,15 @@ func (tx *Transaction) appendTo(b []byte) []byte {
 // serialization. BIP340 signatures cannot be altered by third parties, so the
 // signature is part of the id without making it malleable.
 func (tx *Transaction) TxID() Hash {
-	return DoubleSHA256(tx.Serialize())
+	// A small transaction (a coinbase, a one-input payment) is encoded on
+	// the stack: txids are computed for every transaction of every block a
+	// node connects, and the buffer would otherwise be garbage at once.
+	var buf [txIDStackBytes]byte
+	return DoubleSHA256(tx.appendTo(buf[:0]))
 }
+
+// txIDStackBytes fits a transaction of two inputs and a few outputs.
+const txIDStackBytes = 512
 
 // DecodeTransaction decodes one transaction that fills b exactly.
 func DecodeTransaction(b []byte) (*Transaction, error) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/consensus"
 )
 
 // benchSet is a supply of signed one-input, one-output transactions over
@@ -164,4 +165,58 @@ func BenchmarkBlocksChangedEmptyBlock(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		p.BlocksChanged(nil, blocks[i%len(blocks):i%len(blocks)+1], e.view, t0)
 	}
+}
+
+// BenchmarkBlocksChangedEmptyPools measures what a simulated node pays per
+// block while no transaction flows: a thousand empty pools (their memory
+// cold, as in the fork laboratory) each connect every block, a coinbase
+// alone, on a view that names its chain's blocks as the engine does.
+func BenchmarkBlocksChangedEmptyPools(b *testing.B) {
+	const pools = 1000
+	params := testParams()
+	ps := make([]*Pool, pools)
+	for i := range ps {
+		ps[i] = New(Config{Params: params})
+	}
+	view := &hashedChain{}
+	view.extend()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i%pools == 0 {
+			view.extend()
+		}
+		ps[i%pools].BlocksChanged(nil, view.tip, view, t0)
+		i++
+	}
+}
+
+// hashedChain is a chain of coinbase-only blocks as a ChainView that also
+// names its blocks by height.
+type hashedChain struct {
+	hashes []chain.Hash
+	tip    []*chain.Block // the last block, alone
+}
+
+func (c *hashedChain) UTXO(chain.OutPoint) (consensus.UTXO, bool, error) {
+	return consensus.UTXO{}, false, nil
+}
+func (c *hashedChain) Height() uint32 { return uint32(len(c.hashes) - 1) }
+func (c *hashedChain) MainChainHash(h uint32) (chain.Hash, bool) {
+	if int(h) >= len(c.hashes) {
+		return chain.Hash{}, false
+	}
+	return c.hashes[h], true
+}
+
+func (c *hashedChain) extend() {
+	height := uint32(len(c.hashes))
+	var prev chain.Hash
+	if height > 0 {
+		prev = c.hashes[height-1]
+	}
+	cb := chain.NewCoinbase(height, nil, chain.TxOut{Amount: 50 * coin})
+	blk := &chain.Block{Header: chain.BlockHeader{PrevBlock: prev}, Transactions: []*chain.Transaction{cb}}
+	c.hashes = append(c.hashes, blk.Hash())
+	c.tip = []*chain.Block{blk}
 }

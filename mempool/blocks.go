@@ -2,6 +2,7 @@ package mempool
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"time"
 
@@ -91,12 +92,25 @@ func (p *Pool) BlocksChanged(disconnected, connected []*chain.Block, view ChainV
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.tick(now)
+	hashes := connectedHashes(view, connected)
+	// (The eviction heap holds every entry: its length is in the pool's
+	// own struct, where the map's count is one cache miss further.)
+	if len(disconnected) == 0 && len(p.evict) == 0 && p.orphans.len() == 0 {
+		// Nothing to confirm, take out or adopt: the blocks are only
+		// remembered (a node that relays blocks and no transactions, as
+		// in a simulation, pays no more than this per block).
+		for i, b := range connected {
+			p.blockConnected(now)
+			p.recent.remember(hashes.at(i, b), b, nil)
+		}
+		return Changes{}
+	}
 	// The run's maps are made when first written: an empty block on an
 	// empty pool (generatetoaddress, syncing) needs none of them.
 	r := &reorgRun{p: p, view: view, now: now}
 	r.takeOutDisconnected(disconnected)
-	for _, b := range connected {
-		r.confirmBlock(b)
+	for i, b := range connected {
+		r.confirmBlock(b, hashes.at(i, b))
 	}
 	r.bringBack()
 	if before := int64(view.Height()) + int64(len(disconnected)) - int64(len(connected)); int64(view.Height()) < before {
@@ -179,12 +193,12 @@ func (r *reorgRun) takeOutDisconnected(disconnected []*chain.Block) {
 // confirmBlock removes what a connected block confirms (RemovedConfirmed)
 // and what conflicts with it, with descendants (RemovedConflict), and drops
 // the orphans it confirms or conflicts with.
-func (r *reorgRun) confirmBlock(b *chain.Block) {
+func (r *reorgRun) confirmBlock(b *chain.Block, hash chain.Hash) {
 	p := r.p
 	p.blockConnected(r.now)
 	var conflicts []*txEntry
-	hash := b.Hash()
 	txids := b.TxIDs()
+	p.recent.remember(hash, b, txids)
 	if len(r.resurrect) > 0 && r.confirmed == nil {
 		r.confirmed = map[chain.Hash]struct{}{}
 	}
@@ -217,7 +231,6 @@ func (r *reorgRun) confirmBlock(b *chain.Block) {
 			}
 		}
 	}
-	p.recent.remember(hash, b, txids)
 	out := withDescendants(conflicts)
 	p.removeSet(out)
 	for _, e := range out {
@@ -355,96 +368,35 @@ func (p *Pool) trim(now time.Time) []*txEntry {
 	return out
 }
 
-// maxRecentEntries bounds the memory of recently confirmed transactions and
-// spent outputs (whole blocks are forgotten, oldest first; the newest block
-// is always kept).
-const maxRecentEntries = 1 << 18
-
-// recentBlocks remembers what recent connected blocks confirmed and spent,
-// so that a transaction spending an output a block spent is refused as
-// spent rather than kept as an orphan, and a confirmed transaction sent
-// again is "txn-already-known". A disconnected block is forgotten.
-//
-// The blocks are a queue: the oldest leaves from the front in O(1) (the
-// slice is compacted once half of it is spent), so a node whose window is
-// full pays nothing more per block. (Deleting the front of a slice of
-// 262,144 blocks cost 0.8 ms per block, ten times a whole generated block.)
-type recentBlocks struct {
-	blocks  []recentBlock // oldest first, from index head
-	head    int
-	txs     map[chain.Hash]int
-	spent   map[chain.OutPoint]int
-	entries int
+// mainChain is what a ChainView with a block index (the engine) also
+// offers: the hashes of the active chain's blocks, which the pool then
+// need not compute for the blocks a change connected.
+type mainChain interface {
+	MainChainHash(height uint32) (chain.Hash, bool)
 }
 
-type recentBlock struct {
-	hash  chain.Hash
-	txids []chain.Hash
-	spent []chain.OutPoint
+// blockHashes finds the hashes of the connected blocks of a change: they
+// are the top of the view's chain, the last at its tip.
+type blockHashes struct {
+	chain mainChain // nil: each block is hashed
+	first int64     // the height of the first connected block
 }
 
-func newRecentBlocks() *recentBlocks {
-	return &recentBlocks{txs: map[chain.Hash]int{}, spent: map[chain.OutPoint]int{}}
+func connectedHashes(view ChainView, connected []*chain.Block) blockHashes {
+	mc, _ := view.(mainChain)
+	return blockHashes{chain: mc, first: int64(view.Height()) - int64(len(connected)) + 1}
 }
 
-func (rb *recentBlocks) hasTx(txid chain.Hash) bool      { return rb.txs[txid] > 0 }
-func (rb *recentBlocks) hasSpent(op chain.OutPoint) bool { return rb.spent[op] > 0 }
-
-// len returns the number of blocks remembered.
-func (rb *recentBlocks) len() int { return len(rb.blocks) - rb.head }
-
-func (rb *recentBlocks) remember(hash chain.Hash, b *chain.Block, txids []chain.Hash) {
-	rec := recentBlock{hash: hash, txids: txids}
-	for _, tx := range b.Transactions[min(1, len(b.Transactions)):] {
-		for _, in := range tx.Inputs {
-			rec.spent = append(rec.spent, in.PrevOut)
+// at returns the hash of connected block i, b: the view's hash at its
+// height when the view's block below it is b's parent (the view is the
+// chain after the change, as BlocksChanged requires), else b's own.
+func (bh blockHashes) at(i int, b *chain.Block) chain.Hash {
+	if h := bh.first + int64(i); bh.chain != nil && h > 0 && h <= math.MaxUint32 {
+		hash, ok := bh.chain.MainChainHash(uint32(h))
+		parent, parentOK := bh.chain.MainChainHash(uint32(h - 1))
+		if ok && parentOK && parent == b.Header.PrevBlock {
+			return hash
 		}
 	}
-	for _, id := range rec.txids {
-		rb.txs[id]++
-	}
-	for _, op := range rec.spent {
-		rb.spent[op]++
-	}
-	rb.entries += len(rec.txids) + len(rec.spent)
-	rb.blocks = append(rb.blocks, rec)
-	for rb.entries > maxRecentEntries && rb.len() > 1 {
-		rb.drop(rb.head)
-	}
-}
-
-func (rb *recentBlocks) forget(hash chain.Hash) {
-	for i := len(rb.blocks) - 1; i >= rb.head; i-- {
-		if rb.blocks[i].hash == hash {
-			rb.drop(i)
-			return
-		}
-	}
-}
-
-func (rb *recentBlocks) drop(i int) {
-	rec := rb.blocks[i]
-	for _, id := range rec.txids {
-		if rb.txs[id]--; rb.txs[id] <= 0 {
-			delete(rb.txs, id)
-		}
-	}
-	for _, op := range rec.spent {
-		if rb.spent[op]--; rb.spent[op] <= 0 {
-			delete(rb.spent, op)
-		}
-	}
-	rb.entries -= len(rec.txids) + len(rec.spent)
-	if i != rb.head {
-		rb.blocks = slices.Delete(rb.blocks, i, i+1) // a disconnected block: near the end
-		return
-	}
-	rb.blocks[i] = recentBlock{}
-	rb.head++
-	if rb.head >= 1024 && rb.head*2 >= len(rb.blocks) {
-		n := copy(rb.blocks, rb.blocks[rb.head:])
-		clear(rb.blocks[n:])
-		rb.blocks = rb.blocks[:n]
-		rb.head = 0
-	}
+	return b.Hash()
 }

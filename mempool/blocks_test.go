@@ -220,3 +220,85 @@ func TestTxIndexTellsSpentFromUnknown(t *testing.T) {
 	_, err = fresh.Accept(h.Tx("pay"), h.Engine, h.Now())
 	wantReject(t, err, RejectDuplicate, ReasonAlreadyKnown)
 }
+
+// withoutTxIndex is the engine as a node without a transaction index
+// offers it: the pool has only the blocks it saw connected to tell an
+// output spent on the chain from an unknown one.
+type withoutTxIndex struct{ e *consensus.Engine }
+
+func (v withoutTxIndex) UTXO(op chain.OutPoint) (consensus.UTXO, bool, error) { return v.e.UTXO(op) }
+func (v withoutTxIndex) Height() uint32                                       { return v.e.Height() }
+
+// TestRecentBlocksTellSpentWithoutTxIndex: an empty pool that saw a block
+// connected remembers what it confirmed, so without a transaction index a
+// spend of an output that block spent is refused as spent and the
+// confirmed transaction as known; a pool that did not see the block keeps
+// the same spend as an orphan.
+func TestRecentBlocksTellSpentWithoutTxIndex(t *testing.T) {
+	h, p := newHarnessPool(t, Config{})
+	view := withoutTxIndex{h.Engine}
+	// pay has one output, spent by onward: no output of pay is left in the
+	// UTXO set for the pool to probe.
+	h.NewTx("pay", ct.Spend("genesis.cb:0"), ct.Pay("carol", 100*coin-1000), ct.Fee(1000))
+	h.NewTx("onward", ct.Spend("pay:0"), ct.Pay("bob", 100*coin-2000), ct.Fee(1000))
+	h.NewBlock("a1", ct.GenesisName, ct.Txs("pay", "onward"))
+	res := h.Accept("a1")
+	if ch := p.BlocksChanged(res.Disconnected, res.Connected, view, h.Now()); len(ch.Added)+len(ch.Removed) > 0 {
+		t.Fatalf("an empty pool changed: %+v", ch)
+	}
+	again := h.NewTx("again", ct.Spend("pay:0"), ct.Pay("mallory", coin), ct.ChangeTo("carol"), ct.Fee(1000))
+	_, err := p.Accept(again, view, h.Now())
+	wantReject(t, err, RejectMissingInputs, ReasonMissingInputs)
+	_, err = p.Accept(h.Tx("pay"), view, h.Now())
+	wantReject(t, err, RejectDuplicate, ReasonAlreadyKnown)
+	if p.Info().Orphans != 0 {
+		t.Fatal("a spend of a spent output was kept as an orphan")
+	}
+
+	fresh := New(Config{Params: h.Params})
+	_, err = fresh.Accept(again, view, h.Now())
+	wantReject(t, err, RejectOrphan, ReasonMissingInputs)
+	if fresh.Info().Orphans != 1 {
+		t.Fatal("a pool that did not see the block did not keep the spend as an orphan")
+	}
+}
+
+// TestRecentBlocksFollowReorg: the window takes the hashes of connected
+// blocks from the engine and forgets a disconnected block by its own hash,
+// so after a reorg it holds exactly the new chain's blocks, with or
+// without a view that names its chain's blocks.
+func TestRecentBlocksFollowReorg(t *testing.T) {
+	for _, indexed := range []bool{true, false} {
+		h, p := newHarnessPool(t, Config{})
+		var view ChainView = h.Engine
+		if !indexed {
+			view = withoutTxIndex{h.Engine}
+		}
+		connect := func(name string) {
+			res := h.Accept(name)
+			p.BlocksChanged(res.Disconnected, res.Connected, view, h.Now())
+		}
+		h.NewBlock("a1", ct.GenesisName)
+		pay := h.NewTx("pay", ct.Spend("genesis.cb:0"), ct.Pay("carol", coin), ct.ChangeTo("alice"), ct.Fee(1000))
+		h.NewBlock("a2", "a1", ct.Txs("pay"))
+		connect("a1")
+		connect("a2")
+		h.NewBlock("b2", "a1")
+		h.NewBlock("b3", "b2")
+		if _, err := h.Submit("b2"); err != nil { // a side branch as long as the tip
+			t.Fatal(err)
+		}
+		connect("b3") // a2 leaves, b2 and b3 join
+		var got []chain.Hash
+		for i := range p.recent.len() {
+			got = append(got, p.recent.blocks.at(i).hash)
+		}
+		wantIDs(t, "remembered blocks", got, []chain.Hash{h.Block("a1").Hash(), h.Block("b2").Hash(), h.Block("b3").Hash()})
+		if p.recent.hasTx(pay.TxID()) || p.recent.hasSpent(pay.Inputs[0].PrevOut) {
+			t.Fatal("the window did not forget the disconnected block's transaction")
+		}
+		if !p.Has(pay.TxID()) {
+			t.Fatal("the disconnected block's transaction did not come back to the pool")
+		}
+	}
+}

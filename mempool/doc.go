@@ -44,8 +44,10 @@
 // the others are dropped. Accept returns every transaction it added.
 //
 // An input is "spent", not unknown, when the transaction owning it is known
-// to be confirmed: it was in one of the blocks the pool saw connected
-// recently, or another of its first outputs is still unspent.
+// to be confirmed: the chain's transaction index holds it, or it was in one
+// of the blocks the pool saw connected recently (the last 144 blocks, at
+// most 262,144 transactions and spent outputs), or another of its first
+// outputs is still unspent.
 //
 // # Full pool
 //

@@ -29,7 +29,7 @@ type orphanPool struct {
 
 	byID     map[chain.Hash]*orphanTx
 	byParent map[chain.Hash][]*orphanTx // parent txid -> orphans spending from it
-	order    *list.List                 // of *orphanTx, oldest first
+	order    list.List                  // of *orphanTx, oldest first (in the struct: one cache line less per block to see it empty)
 	bytes    int64
 	nextSeq  uint64
 }
@@ -41,11 +41,10 @@ func newOrphanPool(maxCount int, maxBytes int64, ttl time.Duration) *orphanPool 
 		ttl:      ttl,
 		byID:     map[chain.Hash]*orphanTx{},
 		byParent: map[chain.Hash][]*orphanTx{},
-		order:    list.New(),
 	}
 }
 
-func (op *orphanPool) len() int { return len(op.byID) }
+func (op *orphanPool) len() int { return op.order.Len() }
 
 func (op *orphanPool) has(txid chain.Hash) bool {
 	_, ok := op.byID[txid]

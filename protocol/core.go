@@ -218,10 +218,33 @@ func (c *Core) Ready() []Action {
 	return out
 }
 
+// AppendReady is Ready for a driver that reuses one slice: it appends the
+// actions decided since the last call to dst, in order, forgets them, and
+// returns the extended slice. The core keeps its own buffer for the next
+// actions, so a driver that passes its slice back (dst[:0]) once it has
+// carried them out allocates nothing for them per step. dst shares no
+// memory with the core.
+func (c *Core) AppendReady(dst []Action) []Action {
+	dst = append(dst, c.outbox...)
+	clear(c.outbox) // the blocks and messages are the driver's now
+	c.outbox = c.outbox[:0]
+	return dst
+}
+
 // HasReady reports whether actions are waiting.
 func (c *Core) HasReady() bool { return len(c.outbox) > 0 }
 
-func (c *Core) emit(a Action) { c.outbox = append(c.outbox, a) }
+func (c *Core) emit(a Action) {
+	if c.outbox == nil {
+		// A gossiped block makes two actions (its relay, the tip's move):
+		// one allocation for the step's actions instead of a growing slice.
+		c.outbox = make([]Action, 0, outboxCap)
+	}
+	c.outbox = append(c.outbox, a)
+}
+
+// outboxCap is the room the actions of a step start with.
+const outboxCap = 4
 
 func (c *Core) send(to PeerID, m Message) { c.emit(Send{To: to, Msg: m}) }
 
@@ -317,14 +340,18 @@ func (c *Core) chainMoved(res *consensus.Result) {
 	if n := len(c.outbox); n > 0 && len(res.Disconnected) == 0 {
 		if last, ok := c.outbox[n-1].(TipChanged); ok {
 			last.Hash, last.Height = tip.Hash, tip.Height
-			// The core made this slice (below) and nothing else holds it
-			// until Ready: appending in place keeps a batch's merge linear.
+			// Once copied (its first append: it starts capped at its
+			// length, below) the slice is the core's and nothing else
+			// holds it until Ready: appending in place keeps a batch's
+			// merge linear.
 			last.Connected = append(last.Connected, res.Connected...)
 			c.outbox[n-1] = last
 			return
 		}
 	}
-	connected := append([]*chain.Block(nil), res.Connected...)
+	// The engine made res.Connected for this result; capped at its length,
+	// any later append (the merge above) copies it before writing.
+	connected := res.Connected[:len(res.Connected):len(res.Connected)]
 	c.emit(TipChanged{Previous: previous, Hash: tip.Hash, Height: tip.Height, Connected: connected, Disconnected: res.Disconnected})
 }
 

@@ -52,13 +52,14 @@ func (c *Core) onStatus(from PeerID, m Status) {
 
 // onNewBlock judges a gossiped block, and reports its arrival when asked.
 func (c *Core) onNewBlock(from PeerID, b *chain.Block) {
-	status := c.judgeBlock(from, b)
-	c.arrived(from, b, status)
+	hash := b.Hash() // once per step: judging and reporting both need it
+	status := c.judgeBlock(from, b, hash)
+	c.arrived(from, hash, status)
 }
 
-func (c *Core) arrived(from PeerID, b *chain.Block, status consensus.Status) {
+func (c *Core) arrived(from PeerID, hash chain.Hash, status consensus.Status) {
 	if c.cfg.ReportArrivals {
-		c.emit(BlockArrived{From: from, Hash: b.Hash(), Status: status})
+		c.emit(BlockArrived{From: from, Hash: hash, Status: status})
 	}
 }
 
@@ -67,8 +68,7 @@ func (c *Core) arrived(from PeerID, b *chain.Block, status consensus.Status) {
 // below), its sender penalised when it breaks a rule, and its ancestry
 // asked of its sender when its parent is unknown. It returns where the
 // block went (zero: nowhere).
-func (c *Core) judgeBlock(from PeerID, b *chain.Block) consensus.Status {
-	hash := b.Hash()
+func (c *Core) judgeBlock(from PeerID, b *chain.Block, hash chain.Hash) consensus.Status {
 	if c.engine.HaveBlock(hash) {
 		return consensus.StatusDuplicate
 	}
@@ -146,6 +146,9 @@ func (c *Core) onOrphan(from PeerID, b *chain.Block) consensus.Status {
 // descendant of an invalid block, one known invalid, or one too far ahead
 // of this node's clock is not its sender's fault, nor is a store failure.
 func blameable(err error) bool {
+	if err == nil {
+		return false // the common case, without errors.As's allocation
+	}
 	var re *consensus.RuleError
 	if !errors.As(err, &re) {
 		return false

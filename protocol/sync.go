@@ -318,21 +318,21 @@ func (c *Core) connectBatches() {
 			if c.budget <= 0 {
 				return // the rest at the next step: Busy
 			}
-			blk := b.blocks[b.processed]
+			blk, hash := b.blocks[b.processed], b.hashes[b.processed] // checked on arrival
 			b.processed++
 			c.budget -= len(blk.Transactions)
 			res, err := c.processBlock(blk)
 			if err == nil {
-				c.arrived(b.peer, blk, res.Status)
+				c.arrived(b.peer, hash, res.Status)
 			} else {
-				c.arrived(b.peer, blk, 0)
+				c.arrived(b.peer, hash, 0)
 			}
 			if err == nil && res.Status != consensus.StatusOrphan {
 				continue
 			}
 			if blameable(err) {
-				c.log.Info("peer_block_rejected", "peer", b.peer, "hash", blk.Hash(), "err", err)
-				c.penalise(b.peer, PointsInvalidBlock, fmt.Sprintf("synced block %s: %v", blk.Hash(), err))
+				c.log.Info("peer_block_rejected", "peer", b.peer, "hash", hash, "err", err)
+				c.penalise(b.peer, PointsInvalidBlock, fmt.Sprintf("synced block %s: %v", hash, err))
 			}
 			c.endSync("a block was not taken", true)
 			return
