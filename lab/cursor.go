@@ -1,6 +1,9 @@
 package lab
 
-import "github.com/devchain/devchain/chain"
+import (
+	"github.com/devchain/devchain/chain"
+	"github.com/devchain/devchain/protocol"
+)
 
 // A cursor is where a simulated node's step meets the world outside the
 // node: the clock it reads, the queue its messages and wake-ups go to, the
@@ -18,6 +21,8 @@ type cursor struct {
 	direct bool
 	trace  *tracer
 	tally  *tally
+	// actions is the slice the cursor lends cores for their actions.
+	actions []protocol.Action
 
 	// A worker's cursor: the event being handled (every effect is filed
 	// under it), the window's end (a node's own wake-up before it is

@@ -162,10 +162,16 @@ func (c *cursor) step(n *simNode, ev protocol.Event) {
 	c.apply(n)
 }
 
-// apply carries out the actions n's core decided, in order.
+// apply carries out the actions n's core decided, in order. The cursor
+// lends the core one slice for them (taken while in use: a strategy may
+// apply again from within).
 func (c *cursor) apply(n *simNode) {
 	for n.core.HasReady() {
-		c.applyActions(n, n.core.Ready())
+		buf := n.core.AppendReady(c.actions[:0])
+		c.actions = nil
+		c.applyActions(n, buf)
+		clear(buf)
+		c.actions = buf
 	}
 	c.scheduleWake(n)
 }
