@@ -13,12 +13,15 @@ import (
 // Memory is a Store held in maps: what tests and in-process simulations use.
 // It copies what it is given and what it returns, as a disk store would.
 type Memory struct {
-	mu        sync.RWMutex
-	genesis   *chain.Hash
-	tip       chain.Hash
-	records   map[chain.Hash]memRecord
-	blocks    map[chain.Hash][]byte
-	undo      map[chain.Hash][]Output
+	mu      sync.RWMutex
+	genesis *chain.Hash
+	tip     chain.Hash
+	// blockAt places every block the store knows something of (record,
+	// bytes, undo data) in blocks: one map insert per new block instead of
+	// one per table, into a map without pointers, which the collector does
+	// not scan (hundreds of simulated stores hold millions of entries).
+	blockAt   map[chain.Hash]uint32
+	blocks    []memBlock
 	utxos     map[chain.OutPoint]UTXO
 	byAddress map[chain.Address]map[chain.OutPoint]struct{}
 	history   map[chain.Address]map[[2]uint32]chain.Hash
@@ -31,9 +34,7 @@ type Memory struct {
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory {
 	return &Memory{
-		records:   map[chain.Hash]memRecord{},
-		blocks:    map[chain.Hash][]byte{},
-		undo:      map[chain.Hash][]Output{},
+		blockAt:   map[chain.Hash]uint32{},
 		utxos:     map[chain.OutPoint]UTXO{},
 		byAddress: map[chain.Address]map[chain.OutPoint]struct{}{},
 		history:   map[chain.Address]map[[2]uint32]chain.Hash{},
@@ -64,7 +65,7 @@ func (m *Memory) PutBlock(rec BlockRecord, block []byte) error {
 	defer m.mu.Unlock()
 	hash := rec.Header.Hash()
 	m.putRecord(hash, rec)
-	m.blocks[hash] = m.keepBlock(hash, block)
+	m.putData(hash, block)
 	return nil
 }
 
@@ -81,9 +82,11 @@ func (m *Memory) PutRecords(recs []BlockRecord) error {
 // ForEachRecord implements Store.
 func (m *Memory) ForEachRecord(fn func(BlockRecord) error) error {
 	m.mu.RLock()
-	recs := make([]BlockRecord, 0, len(m.records))
-	for _, r := range m.records {
-		recs = append(recs, r.blockRecord())
+	recs := make([]BlockRecord, 0, len(m.blocks))
+	for i := range m.blocks {
+		if b := &m.blocks[i]; b.hasRecord {
+			recs = append(recs, b.blockRecord())
+		}
 	}
 	m.mu.RUnlock()
 	for _, r := range recs {
@@ -98,22 +101,22 @@ func (m *Memory) ForEachRecord(fn func(BlockRecord) error) error {
 func (m *Memory) Block(hash chain.Hash) ([]byte, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	b, ok := m.blocks[hash]
-	if !ok {
+	b := m.block(hash)
+	if b == nil || !b.hasData {
 		return nil, ErrNotFound
 	}
-	return slices.Clone(b), nil
+	return slices.Clone(b.data), nil
 }
 
 // Undo implements Store.
 func (m *Memory) Undo(hash chain.Hash) (*Undo, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	spent, ok := m.undo[hash]
-	if !ok {
+	b := m.block(hash)
+	if b == nil || !b.hasUndo {
 		return nil, ErrNotFound
 	}
-	return &Undo{Block: hash, Spent: slices.Clone(spent)}, nil
+	return &Undo{Block: hash, Spent: slices.Clone(b.undo)}, nil
 }
 
 // UTXO implements Store.
@@ -209,16 +212,19 @@ func (m *Memory) Apply(u *Update) error {
 		m.genesis = &g
 	}
 	m.tip = u.Tip
-	var first chain.Hash // the hash of u.Records[0], whose block u.Block is
-	for i, r := range u.Records {
-		hash := r.Header.Hash()
-		if i == 0 {
-			first = hash
+	trusted := len(u.RecordHashes) == len(u.Records)
+	for i := range u.Records {
+		r := &u.Records[i]
+		var hash chain.Hash
+		if trusted {
+			hash = u.RecordHashes[i]
+		} else {
+			hash = r.Header.Hash()
 		}
-		m.putRecord(hash, r)
-	}
-	if u.Block != nil && len(u.Records) > 0 {
-		m.blocks[first] = m.keepBlock(first, u.Block)
+		m.putRecord(hash, *r)
+		if i == 0 && u.Block != nil { // u.Block is the block of u.Records[0]
+			m.putData(hash, u.Block)
+		}
 	}
 	for _, o := range u.Remove {
 		delete(m.utxos, o.OutPoint)
@@ -245,10 +251,13 @@ func (m *Memory) Apply(u *Update) error {
 		set[o.OutPoint] = struct{}{}
 	}
 	if u.PutUndo != nil {
-		m.undo[u.PutUndo.Block] = slices.Clone(u.PutUndo.Spent)
+		b := m.entry(u.PutUndo.Block)
+		b.undo, b.hasUndo = slices.Clone(u.PutUndo.Spent), true
 	}
 	if u.DeleteUndo != nil {
-		delete(m.undo, *u.DeleteUndo)
+		if b := m.block(*u.DeleteUndo); b != nil {
+			b.undo, b.hasUndo = nil, false
+		}
 	}
 	for _, e := range u.DeleteHistory {
 		if h := m.history[e.Address]; h != nil {

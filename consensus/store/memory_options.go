@@ -93,32 +93,63 @@ func (m *Memory) keepBlock(hash chain.Hash, block []byte) []byte {
 	return slices.Clone(block)
 }
 
-// memRecord is a BlockRecord as Memory holds it: the header, which never
-// changes, by reference (shared through MemoryOptions.Blocks), the height
-// and status, which are the store's own.
-type memRecord struct {
-	header *chain.BlockHeader
-	height uint32
-	status BlockStatus
+// memBlock is what Memory holds of one block. Its index record: the
+// header, which never changes, by reference (shared through
+// MemoryOptions.Blocks), the height and status, which are the store's own.
+// Its serialization (possibly a reference into the shared table) and its
+// undo data.
+type memBlock struct {
+	header    *chain.BlockHeader // when hasRecord
+	data      []byte             // when hasData
+	undo      []Output           // when hasUndo
+	height    uint32
+	status    BlockStatus
+	hasRecord bool
+	hasData   bool
+	hasUndo   bool
 }
 
-func (r memRecord) blockRecord() BlockRecord {
-	return BlockRecord{Header: *r.header, Height: r.height, Status: r.status}
+func (b *memBlock) blockRecord() BlockRecord {
+	return BlockRecord{Header: *b.header, Height: b.height, Status: b.status}
+}
+
+// block returns the entry of hash, or nil.
+func (m *Memory) block(hash chain.Hash) *memBlock {
+	i, ok := m.blockAt[hash]
+	if !ok {
+		return nil
+	}
+	return &m.blocks[i]
+}
+
+// entry returns the entry of hash, added empty when there is none. The
+// pointer is good until the next entry call.
+func (m *Memory) entry(hash chain.Hash) *memBlock {
+	if i, ok := m.blockAt[hash]; ok {
+		return &m.blocks[i]
+	}
+	m.blockAt[hash] = uint32(len(m.blocks))
+	m.blocks = append(m.blocks, memBlock{})
+	return &m.blocks[len(m.blocks)-1]
 }
 
 // putRecord stores rec under hash, keeping the header already held when a
 // record only changes status.
 func (m *Memory) putRecord(hash chain.Hash, rec BlockRecord) {
-	old, ok := m.records[hash]
-	var h *chain.BlockHeader
+	b := m.entry(hash)
 	switch {
-	case ok && *old.header == rec.Header:
-		h = old.header
+	case b.hasRecord && *b.header == rec.Header:
 	case m.shared != nil:
-		h = m.shared.header(hash, &rec.Header)
+		b.header = m.shared.header(hash, &rec.Header)
 	default:
 		c := rec.Header
-		h = &c
+		b.header = &c
 	}
-	m.records[hash] = memRecord{header: h, height: rec.Height, status: rec.Status}
+	b.height, b.status, b.hasRecord = rec.Height, rec.Status, true
+}
+
+// putData stores block as the serialization of hash's block.
+func (m *Memory) putData(hash chain.Hash, block []byte) {
+	b := m.entry(hash)
+	b.data, b.hasData = m.keepBlock(hash, block), true
 }

@@ -56,7 +56,7 @@ func TestMemorySharedBlockBytes(t *testing.T) {
 	if err := s2.Apply(&Update{Records: []BlockRecord{rec}, Block: bytes.Clone(raw)}); err != nil {
 		t.Fatal(err)
 	}
-	if table.Len() != 1 || &s1.blocks[hash][0] != &s2.blocks[hash][0] {
+	if table.Len() != 1 || &s1.block(hash).data[0] != &s2.block(hash).data[0] {
 		t.Fatalf("blocks not shared: table holds %d", table.Len())
 	}
 	raw[0] = 'X' // the caller's slice is not the stored one
@@ -97,7 +97,7 @@ func TestMemorySharedHeaders(t *testing.T) {
 	if err := s2.PutRecords([]BlockRecord{{Header: hdr, Height: 1, Status: StatusHaveData | StatusValid}}); err != nil {
 		t.Fatal(err)
 	}
-	if s1.records[hash].header != s2.records[hash].header {
+	if s1.block(hash).header != s2.block(hash).header {
 		t.Fatal("headers not shared")
 	}
 	want := map[*Memory]BlockStatus{s1: StatusHaveData, s2: StatusHaveData | StatusValid}

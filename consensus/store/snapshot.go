@@ -2,6 +2,7 @@ package store
 
 import (
 	"maps"
+	"slices"
 
 	"github.com/devchain/devchain/chain"
 )
@@ -38,9 +39,8 @@ func (m *Memory) Snapshot() (Snapshot, error) {
 	defer m.mu.RUnlock()
 	c := &Memory{
 		tip:       m.tip,
-		records:   maps.Clone(m.records),
-		blocks:    maps.Clone(m.blocks),
-		undo:      maps.Clone(m.undo),
+		blockAt:   maps.Clone(m.blockAt),
+		blocks:    slices.Clone(m.blocks),
 		utxos:     maps.Clone(m.utxos),
 		byAddress: make(map[chain.Address]map[chain.OutPoint]struct{}, len(m.byAddress)),
 		history:   make(map[chain.Address]map[[2]uint32]chain.Hash, len(m.history)),
