@@ -38,8 +38,8 @@ func (e *Engine) activateBestChain() ([]failure, error) {
 			if err == nil {
 				continue
 			}
-			var re *RuleError
-			if !errors.As(err, &re) {
+			re, ok := errors.AsType[*RuleError](err)
+			if !ok {
 				return failures, err
 			}
 			failures = append(failures, failure{node: n, err: re})

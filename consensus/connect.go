@@ -18,16 +18,25 @@ type changes struct {
 	indexed IndexedBlock   // what the indexers are given
 }
 
+// connectUpdate returns the update connecting n. It is the engine's
+// scratch update, good until the next call: a store keeps nothing of an
+// update once applied, and a connect per block and per simulated node
+// should not cost four allocations.
 func (e *Engine) connectUpdate(c *changes, n *blockNode) *store.Update {
-	rec := n.record()
-	rec.Status |= store.StatusValid
-	u := &store.Update{
-		Tip:     n.hash,
-		Records: []store.BlockRecord{rec},
-		Remove:  c.spent,
-		Add:     c.created,
-		PutUndo: &store.Undo{Block: n.hash, Spent: c.spent},
+	s := &e.connectScratch
+	s.record[0] = n.record()
+	s.record[0].Status |= store.StatusValid
+	s.hash[0] = n.hash
+	s.undo = store.Undo{Block: n.hash, Spent: c.spent}
+	s.update = store.Update{
+		Tip:          n.hash,
+		Records:      s.record[:],
+		RecordHashes: s.hash[:],
+		Remove:       c.spent,
+		Add:          c.created,
+		PutUndo:      &s.undo,
 	}
+	u := &s.update
 	for _, ix := range e.indexers {
 		ix.Connect(u, &c.indexed)
 	}
@@ -45,6 +54,14 @@ func (e *Engine) disconnectUpdate(c *changes, n *blockNode) *store.Update {
 		ix.Disconnect(u, &c.indexed)
 	}
 	return u
+}
+
+// connectScratch backs the update connectUpdate returns.
+type connectScratch struct {
+	update store.Update
+	record [1]store.BlockRecord
+	hash   [1]chain.Hash
+	undo   store.Undo
 }
 
 // spentLookup finds the output an input spends when it was not created
@@ -159,9 +176,8 @@ func (e *Engine) blockChanges(b *chain.Block, n *blockNode, verifySigs bool) (*c
 	}
 	c, err := walkBlock(b, n, e.txidCache[n.hash], lookup, check)
 	if sigs != nil {
-		var re *RuleError
 		serr := sigs.wait(b)
-		if serr != nil && (err == nil || errors.As(err, &re)) {
+		if _, rule := errors.AsType[*RuleError](err); serr != nil && (err == nil || rule) {
 			return nil, serr
 		}
 	}
@@ -187,7 +203,10 @@ const sigChunk = 8
 
 // blockSigs streams one block's signature checks to the verifier.
 type blockSigs struct {
-	e       *Engine
+	e *Engine
+	// batch is begun with the first check to send: a block whose
+	// signatures are all cached (or that has none but its coinbase) costs
+	// the verifier nothing.
 	batch   SigBatch
 	pending []SigCheck
 	owners  []sigOwner // owners[k]: the input of the k-th check sent
@@ -199,7 +218,7 @@ type blockSigs struct {
 type sigOwner struct{ tx, input int }
 
 func (e *Engine) beginBlockSigs() *blockSigs {
-	return &blockSigs{e: e, batch: e.sigVerifier.Begin(), owners: e.sigOwners[:0], scratch: e.sigChecks[:0]}
+	return &blockSigs{e: e, owners: e.sigOwners[:0], scratch: e.sigChecks[:0]}
 }
 
 // addTx computes transaction i's checks and sends those not in the cache.
@@ -221,21 +240,31 @@ func (s *blockSigs) addTx(i int, tx *chain.Transaction, spent []store.UTXO) erro
 		s.pending = append(s.pending, *c)
 		s.owners = append(s.owners, sigOwner{tx: i, input: j})
 		if len(s.pending) == sigChunk {
-			s.batch.Add(s.pending)
-			s.pending = nil
+			s.send()
 		}
 	}
 	return nil
+}
+
+// send hands the pending checks to the batch, begun on first use.
+func (s *blockSigs) send() {
+	if s.batch == nil {
+		s.batch = s.e.sigVerifier.Begin()
+	}
+	s.batch.Add(s.pending)
+	s.pending = nil
 }
 
 // wait returns the block's first bad signature in block order, as a rule
 // error; when all verified, the cache forgets the ones it held.
 func (s *blockSigs) wait(b *chain.Block) error {
 	if len(s.pending) > 0 {
-		s.batch.Add(s.pending)
-		s.pending = nil
+		s.send()
 	}
-	bad, err := s.batch.Wait()
+	bad, err := -1, error(nil)
+	if s.batch != nil {
+		bad, err = s.batch.Wait()
+	}
 	s.e.sigOwners, s.e.sigChecks = s.owners, s.scratch
 	if err != nil {
 		o := s.owners[bad]
@@ -266,8 +295,8 @@ func undoChanges(b *chain.Block, n *blockNode, undo *store.Undo) (*changes, erro
 
 // inTx prefixes a rule error with the transaction it concerns.
 func inTx(err error, i int, tx *chain.Transaction) error {
-	var re *RuleError
-	if !errors.As(err, &re) {
+	re, ok := errors.AsType[*RuleError](err)
+	if !ok {
 		return err
 	}
 	return ruleError(re.Code, "tx %d (%s): %s", i, tx.TxID(), re.Description)

@@ -35,6 +35,9 @@ func newOrphanPool(max int) *orphanPool {
 }
 
 func (p *orphanPool) has(hash chain.Hash) bool {
+	if len(p.blocks) == 0 { // the usual case: spare hashing a 32-byte key
+		return false
+	}
 	_, ok := p.blocks[hash]
 	return ok
 }
