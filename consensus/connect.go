@@ -174,7 +174,7 @@ func (e *Engine) blockChanges(b *chain.Block, n *blockNode, verifySigs bool) (*c
 		fees += fee
 		return nil
 	}
-	c, err := walkBlock(b, n, e.txidCache[n.hash], lookup, check)
+	c, err := walkBlock(b, n, e.call.txids(n.hash), lookup, check)
 	if sigs != nil {
 		serr := sigs.wait(b)
 		if _, rule := errors.AsType[*RuleError](err); serr != nil && (err == nil || rule) {

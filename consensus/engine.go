@@ -77,18 +77,9 @@ type Engine struct {
 	nextSeq  uint64
 	// bestHeaderHeight is the greatest height of any header in the index.
 	bestHeaderHeight uint32
-	// blockCache holds blocks decoded during one call, so a block is not
-	// read back from the store right after it was given.
-	blockCache map[chain.Hash]*chain.Block
-	// txidCache holds the txids of blocks given during the call.
-	txidCache map[chain.Hash][]chain.Hash
-	// unsaved are blocks accepted during this call whose data is not
-	// stored yet: a block connected in the same call is written with its
-	// connect, in one store update; the others are written at the end of
-	// the call (flushBlocks), so no call returns with a block unsaved.
-	unsaved map[chain.Hash]*blockNode
-	// unsavedData holds their serializations.
-	unsavedData map[chain.Hash][]byte
+	// call holds the blocks given or read during one call (callblocks.go),
+	// emptied when it returns.
+	call callBlocks
 
 	connectScratch connectScratch
 
@@ -160,10 +151,7 @@ func New(cfg Config) (*Engine, error) {
 		candidates:  map[*blockNode]struct{}{},
 		orphans:     newOrphanPool(cfg.MaxOrphans),
 		rejected:    newRecentRejects(),
-		blockCache:  map[chain.Hash]*chain.Block{},
-		txidCache:   map[chain.Hash][]chain.Hash{},
-		unsaved:     map[chain.Hash]*blockNode{},
-		unsavedData: map[chain.Hash][]byte{},
+		call:        newCallBlocks(),
 		sigVerifier: cfg.SigVerifier,
 		sigCache:    cfg.SigCache,
 		indexers:    cfg.Indexers,
@@ -274,7 +262,7 @@ func (e *Engine) loadIndex() error {
 func (e *Engine) addNode(n *blockNode) {
 	e.index[n.hash] = n
 	if n.parent != nil {
-		n.parent.children = append(n.parent.children, n)
+		n.parent.addChild(n)
 	}
 	if n.height > e.bestHeaderHeight {
 		e.bestHeaderHeight = n.height
@@ -316,7 +304,8 @@ func (e *Engine) ProcessBlock(b *chain.Block, now time.Time) (*Result, error) {
 // are reported through the block's own error when they concern it.
 func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error {
 	hash := res.Hash
-	if n := e.index[hash]; n != nil {
+	known := e.index[hash] // nil, or the header's node
+	if n := known; n != nil {
 		if n.failed() {
 			return ruleError(ErrKnownInvalid, "block %s is known invalid", hash)
 		}
@@ -363,7 +352,7 @@ func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error 
 	if err := e.checkHeaderContext(&b.Header, parent, now); err != nil {
 		return err
 	}
-	node := e.index[hash]
+	node := known
 	if node == nil {
 		node = newBlockNodeHash(b.Header, hash, parent)
 	}
@@ -376,13 +365,10 @@ func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error 
 	node.status |= store.StatusHaveData
 	node.seq = e.nextSeq
 	e.nextSeq++
-	if e.index[hash] == nil {
+	if known == nil {
 		e.addNode(node)
 	}
-	e.unsaved[hash] = node
-	e.unsavedData[hash] = e.serialize(b)
-	e.blockCache[hash] = b
-	e.txidCache[hash] = txids
+	e.call.given(hash, b, txids, node, e.serialize(b))
 	e.updateHaveChain(node)
 	res.Status = StatusSideChain
 	failures, err := e.activateBestChain()
@@ -559,22 +545,18 @@ func (e *Engine) onMainChain(n *blockNode) bool {
 	return int(n.height) < len(e.main) && e.main[n.height] == n
 }
 
-func (e *Engine) clearCache() {
-	clear(e.blockCache)
-	clear(e.txidCache)
-}
+func (e *Engine) clearCache() { e.call.clear() }
 
 // flushBlocks stores the blocks of this call that no connect wrote, with
 // their index records as they stand now.
 func (e *Engine) flushBlocks() error {
 	var err error
-	for hash, n := range e.unsaved {
-		if err == nil {
-			err = e.store.PutBlock(n.record(), e.unsavedData[hash])
+	for _, c := range e.call.blocks {
+		if c.unsaved != nil && err == nil {
+			err = e.store.PutBlock(c.unsaved.record(), c.data)
 		}
+		c.unsaved, c.data = nil, nil
 	}
-	clear(e.unsaved)
-	clear(e.unsavedData)
 	return err
 }
 
