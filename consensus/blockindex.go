@@ -15,13 +15,18 @@ const MedianTimeBlocks = 11
 // blockNode is a block index entry: a header the engine accepted, with what
 // is known about its block.
 type blockNode struct {
-	hash     chain.Hash
-	header   chain.BlockHeader
-	parent   *blockNode
-	children []*blockNode
-	height   uint32
-	work     *big.Int // cumulative chain work up to and including this block
-	status   store.BlockStatus
+	hash   chain.Hash
+	header chain.BlockHeader
+	parent *blockNode
+	// firstChild and nextSibling link the children of a node in the order
+	// they joined the index: no slice to grow per block.
+	firstChild  *blockNode
+	nextSibling *blockNode
+	height      uint32
+	// work is the cumulative chain work up to and including this block,
+	// held in the node (one allocation, its digits, not three).
+	work   big.Int
+	status store.BlockStatus
 	// seq orders blocks by when their data arrived: on equal work the block
 	// seen first wins. Blocks loaded from disk on the active chain get 0.
 	seq uint64
@@ -36,13 +41,27 @@ func newBlockNode(h chain.BlockHeader, parent *blockNode) *blockNode {
 
 // newBlockNodeHash is newBlockNode for a caller that already hashed h.
 func newBlockNodeHash(h chain.BlockHeader, hash chain.Hash, parent *blockNode) *blockNode {
-	n := &blockNode{hash: hash, header: h, parent: parent, work: CalcWork(h.Bits)}
+	n := &blockNode{hash: hash, header: h, parent: parent}
 	if parent != nil {
 		n.height = parent.height + 1
-		n.work.Add(n.work, parent.work)
+		n.work.Add(&parent.work, blockWork(h.Bits))
+	} else {
+		n.work.Set(blockWork(h.Bits))
 	}
 	return n
 }
+
+// addChild appends c to n's children.
+func (n *blockNode) addChild(c *blockNode) {
+	last := &n.firstChild
+	for *last != nil {
+		last = &(*last).nextSibling
+	}
+	*last = c
+}
+
+// hasChildren reports whether any block builds on n.
+func (n *blockNode) hasChildren() bool { return n.firstChild != nil }
 
 func (n *blockNode) record() store.BlockRecord {
 	return store.BlockRecord{Header: n.header, Height: n.height, Status: n.status}
@@ -110,7 +129,7 @@ func findFork(a, b *blockNode) *blockNode {
 // better reports whether a beats b as a chain tip: more work, then earlier
 // data (first seen), then lower hash so that the order is total.
 func better(a, b *blockNode) bool {
-	if c := a.work.Cmp(b.work); c != 0 {
+	if c := a.work.Cmp(&b.work); c != 0 {
 		return c > 0
 	}
 	if a.seq != b.seq {
@@ -121,11 +140,16 @@ func better(a, b *blockNode) bool {
 
 // descendants calls fn for every descendant of n, parents before children.
 func (n *blockNode) descendants(fn func(*blockNode)) {
-	queue := slices.Clone(n.children)
+	var queue []*blockNode
+	for c := n.firstChild; c != nil; c = c.nextSibling {
+		queue = append(queue, c)
+	}
 	for len(queue) > 0 {
 		d := queue[0]
 		queue = queue[1:]
 		fn(d)
-		queue = append(queue, d.children...)
+		for c := d.firstChild; c != nil; c = c.nextSibling {
+			queue = append(queue, c)
+		}
 	}
 }
