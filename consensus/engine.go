@@ -46,6 +46,12 @@ type Config struct {
 	// once for its hundreds of nodes). The engine and its store only read
 	// the bytes. Nil: b.Serialize().
 	BlockBytes func(b *chain.Block) []byte
+	// BlockIDs, when set, returns b.Hash() and b.TxIDs(), possibly
+	// remembered from an earlier call for the same block, which must then
+	// not have changed since (the fork laboratory hands one *chain.Block
+	// to hundreds of engines and hashes it once). The engine only reads
+	// the txids. Nil: hashed here.
+	BlockIDs func(b *chain.Block) (hash chain.Hash, txids []chain.Hash)
 }
 
 // Engine is the consensus state machine: it takes blocks and headers and the
@@ -63,6 +69,8 @@ type Engine struct {
 	indexers []Indexer
 	// blockBytes is Config.BlockBytes (nil: serialize here).
 	blockBytes func(*chain.Block) []byte
+	// blockIDs is Config.BlockIDs (nil: hash here).
+	blockIDs func(*chain.Block) (chain.Hash, []chain.Hash)
 	index      map[chain.Hash]*blockNode
 	main       []*blockNode // the active chain, by height
 	// mainTimes are the timestamps of main's blocks, side by side: the
@@ -156,6 +164,7 @@ func New(cfg Config) (*Engine, error) {
 		sigCache:    cfg.SigCache,
 		indexers:    cfg.Indexers,
 		blockBytes:  cfg.BlockBytes,
+		blockIDs:    cfg.BlockIDs,
 	}
 	if e.indexers == nil {
 		e.indexers = DefaultIndexers()
@@ -274,13 +283,14 @@ func (e *Engine) addNode(n *blockNode) {
 // orphan pool. A block that breaks a rule is rejected with a *RuleError; a
 // store failure is returned wrapped and is never a verdict on the block.
 func (e *Engine) ProcessBlock(b *chain.Block, now time.Time) (*Result, error) {
+	hash, txids := e.ids(b)
 	if err := e.haltedErr(); err != nil {
-		return &Result{Hash: b.Hash()}, err
+		return &Result{Hash: hash}, err
 	}
 	defer e.clearCache()
 	before := e.tip()
-	res := &Result{Hash: b.Hash()}
-	err := e.processBlock(b, now, res)
+	res := &Result{Hash: hash}
+	err := e.processBlock(b, txids, now, res)
 	if err == nil && res.Status != StatusOrphan && res.Status != StatusDuplicate {
 		err = e.adoptOrphans(res.Hash, now, res)
 	}
@@ -300,9 +310,10 @@ func (e *Engine) ProcessBlock(b *chain.Block, now time.Time) (*Result, error) {
 	return res, e.noteFailure(err)
 }
 
-// processBlock accepts one block; failures of blocks it connects on the way
-// are reported through the block's own error when they concern it.
-func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error {
+// processBlock accepts one block (hash res.Hash, txids when already
+// known, else nil); failures of blocks it connects on the way are reported
+// through the block's own error when they concern it.
+func (e *Engine) processBlock(b *chain.Block, txids []chain.Hash, now time.Time, res *Result) error {
 	hash := res.Hash
 	known := e.index[hash] // nil, or the header's node
 	if n := known; n != nil {
@@ -328,7 +339,9 @@ func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error 
 	if err := CheckHashProofOfWork(hash, b.Header.Bits, e.params.PowLimit); err != nil {
 		return err
 	}
-	txids := b.TxIDs()
+	if txids == nil {
+		txids = b.TxIDs()
+	}
 	sanityErr := checkBlockSanity(b, txids, e.params)
 	if re, ok := errors.AsType[*RuleError](sanityErr); ok && re.Code.mutation() {
 		return sanityErr
@@ -418,8 +431,9 @@ func (e *Engine) adoptOrphans(parent chain.Hash, now time.Time, res *Result) err
 		p := queue[0]
 		queue = queue[1:]
 		for _, b := range e.orphans.takeChildren(p) {
-			child := &Result{Hash: b.Hash()}
-			err := e.processBlock(b, now, child)
+			hash, txids := e.ids(b)
+			child := &Result{Hash: hash}
+			err := e.processBlock(b, txids, now, child)
 			if _, rule := errors.AsType[*RuleError](err); err != nil && !rule {
 				return err
 			}
@@ -602,6 +616,15 @@ func (e *Engine) logResult(res *Result, before *blockNode, err error) {
 	if e.log.Enabled(context.Background(), slog.LevelDebug) {
 		e.log.Debug("tip_changed", "hash", after.hash, "height", after.height)
 	}
+}
+
+// ids returns b's hash and, through Config.BlockIDs, its txids (nil
+// without the hook: computed when needed).
+func (e *Engine) ids(b *chain.Block) (chain.Hash, []chain.Hash) {
+	if e.blockIDs != nil {
+		return e.blockIDs(b)
+	}
+	return b.Hash(), nil
 }
 
 // serialize returns b's serialization, through Config.BlockBytes when set.
