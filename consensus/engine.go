@@ -71,8 +71,8 @@ type Engine struct {
 	blockBytes func(*chain.Block) []byte
 	// blockIDs is Config.BlockIDs (nil: hash here).
 	blockIDs func(*chain.Block) (chain.Hash, []chain.Hash)
-	index      map[chain.Hash]*blockNode
-	main       []*blockNode // the active chain, by height
+	index    map[chain.Hash]*blockNode
+	main     []*blockNode // the active chain, by height
 	// mainTimes are the timestamps of main's blocks, side by side: the
 	// median time past of a main-chain block reads one cache line, not
 	// eleven scattered nodes.
