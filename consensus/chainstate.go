@@ -72,6 +72,7 @@ func (e *Engine) connectBlock(n *blockNode) error {
 	if err != nil {
 		return err
 	}
+	defer e.changes.release()
 	changes, err := e.blockChanges(b, n, !n.status.Has(store.StatusValid))
 	if err != nil {
 		return err
@@ -108,7 +109,8 @@ func (e *Engine) disconnectTip() error {
 	if err != nil {
 		return fmt.Errorf("consensus: undo data of block %s: %w", n.hash, err)
 	}
-	changes, err := undoChanges(b, n, undo)
+	defer e.changes.release()
+	changes, err := e.undoChanges(b, n, undo)
 	if err != nil {
 		return err
 	}

@@ -12,10 +12,35 @@ import (
 // changes is what connecting one block does to the UTXO set (and its
 // address index); disconnecting applies it in reverse. The optional
 // indexes are the indexers' (indexer.go).
+//
+// The engine keeps one changes and refills it for every block it connects
+// or disconnects (walkBlock): the store keeps nothing of an update once
+// applied, and a simulation connects every block on hundreds of engines.
 type changes struct {
 	created []store.Output // outputs the block leaves unspent
 	spent   []store.Output // outputs from before the block that it spends, in order (the undo data)
 	indexed IndexedBlock   // what the indexers are given
+}
+
+// maxKeptChanges bounds the slices an engine keeps from one block to the
+// next: a big block's are dropped, not held by every engine of a
+// simulation until its next block.
+const maxKeptChanges = 64
+
+// release ends the use of c for a block: it keeps small slices for the
+// next and nothing of the block.
+func (c *changes) release() {
+	if cap(c.created) > maxKeptChanges {
+		c.created = nil
+	}
+	if cap(c.spent) > maxKeptChanges {
+		c.spent = nil
+	}
+	clear(c.indexed.Spent)
+	if cap(c.indexed.Spent) > maxKeptChanges {
+		c.indexed.Spent = nil
+	}
+	c.indexed.Block, c.indexed.TxIDs = nil, nil
 }
 
 // connectUpdate returns the update connecting n. It is the engine's
@@ -73,17 +98,32 @@ var errOutputMissing = errors.New("consensus: output missing")
 
 // walkBlock runs through b's transactions in order, resolving every input
 // to the output it spends (from earlier in the block, else through lookup)
-// and collecting the block's changes. check, when set, judges each
-// non-coinbase transaction with its spent outputs.
-func walkBlock(b *chain.Block, n *blockNode, txids []chain.Hash, lookup spentLookup,
+// and collecting the block's changes into c, emptied first. check, when
+// set, judges each non-coinbase transaction with its spent outputs.
+func walkBlock(c *changes, b *chain.Block, n *blockNode, txids []chain.Hash, lookup spentLookup,
 	check func(i int, tx *chain.Transaction, spent []store.UTXO) error) (*changes, error) {
 	if txids == nil {
 		txids = b.TxIDs()
 	}
-	c := &changes{indexed: IndexedBlock{Block: b, Height: n.height, TxIDs: txids, Spent: make([][]store.UTXO, len(b.Transactions))}}
+	k := len(b.Transactions)
+	c.created, c.spent = c.created[:0], c.spent[:0]
+	c.indexed = IndexedBlock{Block: b, Height: n.height, TxIDs: txids, Spent: slices.Grow(c.indexed.Spent[:0], k)[:k]}
+	clear(c.indexed.Spent)
+	genesis := n.parent == nil
+	if k == 1 {
+		// A coinbase alone spends nothing and leaves all its outputs,
+		// already in outpoint order: what the walk below finds, without
+		// its maps.
+		for j, out := range b.Transactions[0].Outputs {
+			c.created = append(c.created, store.Output{
+				OutPoint: chain.OutPoint{TxID: txids[0], Index: uint32(j)},
+				UTXO:     store.UTXO{Amount: out.Amount, Address: out.Address, Height: n.height, Coinbase: !genesis},
+			})
+		}
+		return c, nil
+	}
 	inBlock := map[chain.OutPoint]store.UTXO{}
 	fromBefore := map[chain.OutPoint]struct{}{}
-	genesis := n.parent == nil
 	for i, tx := range b.Transactions {
 		txid := txids[i]
 		if i > 0 {
@@ -123,7 +163,6 @@ func walkBlock(b *chain.Block, n *blockNode, txids []chain.Hash, lookup spentLoo
 			}
 		}
 	}
-	c.created = make([]store.Output, 0, len(inBlock))
 	for op, u := range inBlock {
 		c.created = append(c.created, store.Output{OutPoint: op, UTXO: u})
 	}
@@ -174,7 +213,7 @@ func (e *Engine) blockChanges(b *chain.Block, n *blockNode, verifySigs bool) (*c
 		fees += fee
 		return nil
 	}
-	c, err := walkBlock(b, n, e.call.txids(n.hash), lookup, check)
+	c, err := walkBlock(&e.changes, b, n, e.call.txids(n.hash), lookup, check)
 	if sigs != nil {
 		serr := sigs.wait(b)
 		if _, rule := errors.AsType[*RuleError](err); serr != nil && (err == nil || rule) {
@@ -277,8 +316,9 @@ func (s *blockSigs) wait(b *chain.Block) error {
 	return nil
 }
 
-// undoChanges recomputes what connecting b did, from its undo data.
-func undoChanges(b *chain.Block, n *blockNode, undo *store.Undo) (*changes, error) {
+// undoChanges recomputes what connecting b did, from its undo data, into
+// the engine's changes.
+func (e *Engine) undoChanges(b *chain.Block, n *blockNode, undo *store.Undo) (*changes, error) {
 	byOutPoint := make(map[chain.OutPoint]store.UTXO, len(undo.Spent))
 	for _, o := range undo.Spent {
 		byOutPoint[o.OutPoint] = o.UTXO
@@ -290,7 +330,7 @@ func undoChanges(b *chain.Block, n *blockNode, undo *store.Undo) (*changes, erro
 		}
 		return u, nil
 	}
-	return walkBlock(b, n, nil, lookup, nil)
+	return walkBlock(&e.changes, b, n, nil, lookup, nil)
 }
 
 // inTx prefixes a rule error with the transaction it concerns.
