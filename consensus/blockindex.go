@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"math/big"
+	"math/bits"
 	"slices"
 
 	"github.com/devchain/devchain/chain"
@@ -24,9 +25,10 @@ type blockNode struct {
 	nextSibling *blockNode
 	height      uint32
 	// work is the cumulative chain work up to and including this block,
-	// held in the node (one allocation, its digits, not three).
-	work   big.Int
-	status store.BlockStatus
+	// its digits in workDigits: no allocation of its own.
+	work       big.Int
+	workDigits [workWords]big.Word
+	status     store.BlockStatus
 	// seq orders blocks by when their data arrived: on equal work the block
 	// seen first wins. Blocks loaded from disk on the active chain get 0.
 	seq uint64
@@ -35,13 +37,24 @@ type blockNode struct {
 	haveChain bool
 }
 
-func newBlockNode(h chain.BlockHeader, parent *blockNode) *blockNode {
-	return newBlockNodeHash(h, h.Hash(), parent)
-}
+// workWords is enough digits for a sum of 256-bit works with its carry.
+const workWords = 256/bits.UintSize + 1
 
-// newBlockNodeHash is newBlockNode for a caller that already hashed h.
-func newBlockNodeHash(h chain.BlockHeader, hash chain.Hash, parent *blockNode) *blockNode {
-	n := &blockNode{hash: hash, header: h, parent: parent}
+// nodeChunk is how many block nodes an engine allocates at once: one
+// allocation per 64 blocks rather than per block, for an engine that
+// lives as long as its nodes (a node is never removed from the index).
+const nodeChunk = 64
+
+// newBlockNode returns the index entry of header h (whose hash is hash)
+// on parent.
+func (e *Engine) newBlockNode(h chain.BlockHeader, hash chain.Hash, parent *blockNode) *blockNode {
+	if len(e.nodeChunk) == 0 {
+		e.nodeChunk = make([]blockNode, nodeChunk)
+	}
+	n := &e.nodeChunk[0]
+	e.nodeChunk = e.nodeChunk[1:]
+	*n = blockNode{hash: hash, header: h, parent: parent}
+	n.work.SetBits(n.workDigits[:0])
 	if parent != nil {
 		n.height = parent.height + 1
 		n.work.Add(&parent.work, blockWork(h.Bits))

@@ -89,6 +89,7 @@ type Engine struct {
 	// emptied when it returns.
 	call callBlocks
 
+	nodeChunk      []blockNode // the next block nodes to hand out (blockindex.go)
 	connectScratch connectScratch
 	changes        changes // refilled by every connect and disconnect
 
@@ -205,7 +206,7 @@ func New(cfg Config) (*Engine, error) {
 // initGenesis writes the genesis block and its allocations.
 func (e *Engine) initGenesis() error {
 	g := e.params.GenesisBlock
-	node := newBlockNode(g.Header, nil)
+	node := e.newBlockNode(g.Header, e.params.GenesisHash, nil)
 	node.status = store.StatusHaveData | store.StatusValid
 	if err := e.store.PutBlock(node.record(), g.Serialize()); err != nil {
 		return err
@@ -241,7 +242,7 @@ func (e *Engine) loadIndex() error {
 				return fmt.Errorf("consensus: load block index: %w: block %s at height %d has no parent record", store.ErrCorrupt, r.Header.Hash(), r.Height)
 			}
 		}
-		n := newBlockNode(r.Header, parent)
+		n := e.newBlockNode(r.Header, r.Header.Hash(), parent)
 		if n.height != r.Height {
 			return fmt.Errorf("consensus: load block index: %w: block %s recorded at height %d, parent gives %d", store.ErrCorrupt, n.hash, r.Height, n.height)
 		}
@@ -373,7 +374,7 @@ func (e *Engine) processBlock(b *chain.Block, txids []chain.Hash, now time.Time,
 	}
 	node := known
 	if node == nil {
-		node = newBlockNodeHash(b.Header, hash, parent)
+		node = e.newBlockNode(b.Header, hash, parent)
 	}
 	if sanityErr == nil {
 		sanityErr = checkBlockContext(b, node.height)
@@ -551,7 +552,7 @@ func (e *Engine) processHeader(h *chain.BlockHeader, now time.Time) (bool, error
 	if err := e.checkHeaderContext(h, parent, now); err != nil {
 		return false, err
 	}
-	node := newBlockNode(*h, parent)
+	node := e.newBlockNode(*h, hash, parent)
 	if err := e.store.PutRecords([]store.BlockRecord{node.record()}); err != nil {
 		return false, err
 	}
