@@ -90,6 +90,11 @@ type Engine struct {
 	call callBlocks
 
 	nodeChunk      []blockNode // the next block nodes to hand out (blockindex.go)
+	// absent, when absentValid, is a hash HaveBlock just found missing
+	// from the index (cleared when a node joins it): the block a node
+	// asks about, then gives, is looked up once.
+	absent      chain.Hash
+	absentValid bool
 	connectScratch connectScratch
 	changes        changes // refilled by every connect and disconnect
 
@@ -144,6 +149,8 @@ type Result struct {
 	// connected backs Connected for the usual call that connects one
 	// block: one allocation (the Result) instead of two.
 	connected [1]*chain.Block
+	// node is the block's index entry once accepted (else nil).
+	node *blockNode
 }
 
 // OrphanOutcome is what became of an orphan whose parent arrived.
@@ -274,9 +281,19 @@ func (e *Engine) loadIndex() error {
 	return nil
 }
 
+// lookup is e.index[hash], without the map for a hash HaveBlock just
+// found missing.
+func (e *Engine) lookup(hash chain.Hash) *blockNode {
+	if e.absentValid && e.absent == hash {
+		return nil
+	}
+	return e.index[hash]
+}
+
 // addNode links n into the index under its parent.
 func (e *Engine) addNode(n *blockNode) {
 	e.index[n.hash] = n
+	e.absentValid = false
 	if n.parent != nil {
 		n.parent.addChild(n)
 	}
@@ -311,7 +328,7 @@ func (e *Engine) ProcessBlock(b *chain.Block, now time.Time) (*Result, error) {
 		err = ferr
 	}
 	if res.Status == StatusMainChain || res.Status == StatusSideChain {
-		res.Status = e.placement(e.index[res.Hash])
+		res.Status = e.placement(res.node)
 	}
 	e.logResult(res, before, err)
 	return res, e.noteFailure(err)
@@ -322,7 +339,7 @@ func (e *Engine) ProcessBlock(b *chain.Block, now time.Time) (*Result, error) {
 // through the block's own error when they concern it.
 func (e *Engine) processBlock(b *chain.Block, txids []chain.Hash, now time.Time, res *Result) error {
 	hash := res.Hash
-	known := e.index[hash] // nil, or the header's node
+	known := e.lookup(hash) // nil, or the header's node
 	if n := known; n != nil {
 		if n.failed() {
 			return ruleError(ErrKnownInvalid, "block %s is known invalid", hash)
@@ -353,7 +370,10 @@ func (e *Engine) processBlock(b *chain.Block, txids []chain.Hash, now time.Time,
 	if re, ok := errors.AsType[*RuleError](sanityErr); ok && re.Code.mutation() {
 		return sanityErr
 	}
-	parent := e.index[b.Header.PrevBlock]
+	parent := e.tip()
+	if parent.hash != b.Header.PrevBlock { // the usual block extends the tip: no look-up
+		parent = e.index[b.Header.PrevBlock]
+	}
 	if parent == nil {
 		if sanityErr != nil {
 			return sanityErr
@@ -389,6 +409,7 @@ func (e *Engine) processBlock(b *chain.Block, txids []chain.Hash, now time.Time,
 		e.addNode(node)
 	}
 	e.call.given(hash, b, txids, node, e.serialize(b))
+	res.node = node
 	e.updateHaveChain(node)
 	res.Status = StatusSideChain
 	failures, err := e.activateBestChain()
