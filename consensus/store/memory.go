@@ -63,9 +63,10 @@ func (m *Memory) Tip() (chain.Hash, error) {
 func (m *Memory) PutBlock(rec BlockRecord, block []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	hash := rec.Header.Hash()
-	m.putRecord(hash, rec)
-	m.putData(hash, block)
+	if block == nil {
+		block = []byte{} // stored all the same
+	}
+	m.putRecord(rec.Header.Hash(), rec, block)
 	return nil
 }
 
@@ -74,7 +75,7 @@ func (m *Memory) PutRecords(recs []BlockRecord) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, r := range recs {
-		m.putRecord(r.Header.Hash(), r)
+		m.putRecord(r.Header.Hash(), r, nil)
 	}
 	return nil
 }
@@ -221,10 +222,11 @@ func (m *Memory) Apply(u *Update) error {
 		} else {
 			hash = r.Header.Hash()
 		}
-		m.putRecord(hash, *r)
-		if i == 0 && u.Block != nil { // u.Block is the block of u.Records[0]
-			m.putData(hash, u.Block)
+		var block []byte
+		if i == 0 {
+			block = u.Block // the block of u.Records[0], when set
 		}
+		m.putRecord(hash, *r, block)
 	}
 	for _, o := range u.Remove {
 		delete(m.utxos, o.OutPoint)
