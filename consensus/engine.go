@@ -89,12 +89,12 @@ type Engine struct {
 	// emptied when it returns.
 	call callBlocks
 
-	nodeChunk      []blockNode // the next block nodes to hand out (blockindex.go)
+	nodeChunk []blockNode // the next block nodes to hand out (blockindex.go)
 	// absent, when absentValid, is a hash HaveBlock just found missing
 	// from the index (cleared when a node joins it): the block a node
 	// asks about, then gives, is looked up once.
-	absent      chain.Hash
-	absentValid bool
+	absent         chain.Hash
+	absentValid    bool
 	connectScratch connectScratch
 	changes        changes // refilled by every connect and disconnect
 
