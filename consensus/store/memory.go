@@ -16,25 +16,28 @@ type Memory struct {
 	mu      sync.RWMutex
 	genesis *chain.Hash
 	tip     chain.Hash
-	// blockAt places every block the store knows something of (record,
-	// bytes, undo data) in blocks: one map insert per new block instead of
-	// one per table, into a map without pointers, which the collector does
-	// not scan (hundreds of simulated stores hold millions of entries).
-	blockAt   map[chain.Hash]uint32
+	// table numbers the blocks and holds their headers and bytes, shared
+	// with other stores (MemoryOptions.Blocks) or the store's own. What
+	// the store holds of block id is blocks[id], undo[id] (non-empty undo
+	// data) and private[id] (a header or bytes that differ from the
+	// table's), in memory_options.go.
+	table     *BlockBytes
 	blocks    []memBlock
+	undo      map[uint32][]Output
+	private   map[uint32]privateBlock
 	utxos     map[chain.OutPoint]UTXO
 	byAddress map[chain.Address]map[chain.OutPoint]struct{}
 	history   map[chain.Address]map[[2]uint32]chain.Hash
 	txs       map[chain.Hash]TxLocation
 
-	noAddressIndex bool        // MemoryOptions.NoAddressIndex: byAddress stays empty
-	shared         *BlockBytes // MemoryOptions.Blocks, or nil
+	noAddressIndex bool // MemoryOptions.NoAddressIndex: byAddress stays empty
 }
 
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory {
 	return &Memory{
-		blockAt:   map[chain.Hash]uint32{},
+		table:     NewBlockBytes(),
+		undo:      map[uint32][]Output{},
 		utxos:     map[chain.OutPoint]UTXO{},
 		byAddress: map[chain.Address]map[chain.OutPoint]struct{}{},
 		history:   map[chain.Address]map[[2]uint32]chain.Hash{},
@@ -85,8 +88,8 @@ func (m *Memory) ForEachRecord(fn func(BlockRecord) error) error {
 	m.mu.RLock()
 	recs := make([]BlockRecord, 0, len(m.blocks))
 	for i := range m.blocks {
-		if b := &m.blocks[i]; b.hasRecord {
-			recs = append(recs, b.blockRecord())
+		if b := &m.blocks[i]; b.flags&hasRecord != 0 {
+			recs = append(recs, BlockRecord{Header: *m.header(uint32(i), b), Height: b.height, Status: b.status})
 		}
 	}
 	m.mu.RUnlock()
@@ -102,22 +105,22 @@ func (m *Memory) ForEachRecord(fn func(BlockRecord) error) error {
 func (m *Memory) Block(hash chain.Hash) ([]byte, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	b := m.block(hash)
-	if b == nil || !b.hasData {
+	id, b := m.block(hash)
+	if b == nil || b.flags&hasData == 0 {
 		return nil, ErrNotFound
 	}
-	return slices.Clone(b.data), nil
+	return slices.Clone(m.data(id, b)), nil
 }
 
 // Undo implements Store.
 func (m *Memory) Undo(hash chain.Hash) (*Undo, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	b := m.block(hash)
-	if b == nil || !b.hasUndo {
+	id, b := m.block(hash)
+	if b == nil || b.flags&hasUndo == 0 {
 		return nil, ErrNotFound
 	}
-	return &Undo{Block: hash, Spent: slices.Clone(b.undo)}, nil
+	return &Undo{Block: hash, Spent: slices.Clone(m.undo[id])}, nil
 }
 
 // UTXO implements Store.
@@ -253,12 +256,18 @@ func (m *Memory) Apply(u *Update) error {
 		set[o.OutPoint] = struct{}{}
 	}
 	if u.PutUndo != nil {
-		b := m.entry(u.PutUndo.Block)
-		b.undo, b.hasUndo = slices.Clone(u.PutUndo.Spent), true
+		id := m.table.id(u.PutUndo.Block)
+		m.entryAt(id).flags |= hasUndo
+		if len(u.PutUndo.Spent) > 0 {
+			m.undo[id] = slices.Clone(u.PutUndo.Spent)
+		} else {
+			delete(m.undo, id) // a coinbase-only block's: the flag is all
+		}
 	}
 	if u.DeleteUndo != nil {
-		if b := m.block(*u.DeleteUndo); b != nil {
-			b.undo, b.hasUndo = nil, false
+		if id, b := m.block(*u.DeleteUndo); b != nil {
+			b.flags &^= hasUndo
+			delete(m.undo, id)
 		}
 	}
 	for _, e := range u.DeleteHistory {

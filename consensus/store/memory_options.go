@@ -27,16 +27,20 @@ type MemoryOptions struct {
 func NewMemoryWith(opts MemoryOptions) *Memory {
 	m := NewMemory()
 	m.noAddressIndex = opts.NoAddressIndex
-	m.shared = opts.Blocks
+	if opts.Blocks != nil {
+		m.table = opts.Blocks
+	}
 	return m
 }
 
 // BlockBytes is a content-addressed table of serialized blocks shared by
 // Memory stores (MemoryOptions.Blocks). It is safe for concurrent use.
 // It also holds one copy of each block header the stores' records name,
-// and numbers the blocks it knows: a store sharing the table finds its
-// entry for a block at that number in a slice, instead of in a map of its
-// own (one look-up in a table every store reads, not one in each store's).
+// and numbers the blocks it knows: a store finds what it holds of a block
+// at that number in a slice of small values without pointers, instead of
+// in maps of its own (one look-up in a table every store reads, not
+// several in each store's, and nothing for the collector to scan). A store
+// made without a shared table has one of its own.
 type BlockBytes struct {
 	mu     sync.Mutex
 	ids    map[chain.Hash]uint32
@@ -44,7 +48,8 @@ type BlockBytes struct {
 	held   int           // blocks with bytes
 }
 
-// sharedBlock is the table's copy of a block's header and bytes.
+// sharedBlock is the table's copy of a block's header and bytes, each set
+// once and never changed.
 type sharedBlock struct {
 	header *chain.BlockHeader // nil until a store records the block
 	data   []byte             // nil until a store stores its bytes
@@ -62,12 +67,23 @@ func (t *BlockBytes) Len() int {
 	return t.held
 }
 
-// lookup returns the number of hash, and false when the table has none.
-func (t *BlockBytes) lookup(hash chain.Hash) (uint32, bool) {
+// lookup returns the number of hash and the table's copies, and false
+// when the table has none.
+func (t *BlockBytes) lookup(hash chain.Hash) (uint32, sharedBlock, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	id, ok := t.ids[hash]
-	return id, ok
+	if !ok {
+		return 0, sharedBlock{}, false
+	}
+	return id, t.blocks[id], true
+}
+
+// at returns the table's copies of block id.
+func (t *BlockBytes) at(id uint32) sharedBlock {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.blocks[id]
 }
 
 // id returns the number of hash, given one when it has none.
@@ -87,110 +103,80 @@ func (t *BlockBytes) idLocked(hash chain.Hash) uint32 {
 	return id
 }
 
-// share returns the number of hash and, under one lock, the table's copy
-// of header h when h is not nil and the table's copy of block when block
-// is not nil (see headerLocked and internLocked).
-func (t *BlockBytes) share(hash chain.Hash, h *chain.BlockHeader, block []byte) (id uint32, header *chain.BlockHeader, data []byte) {
+// shareOutcome says which of a store's header and bytes the table holds.
+type shareOutcome struct {
+	header, data bool
+}
+
+// share numbers hash and, under one lock, offers the table header h and,
+// when not nil, block: the first header recorded under a hash and the
+// first bytes stored under it are the table's; shared reports whether h
+// and block are equal to the table's copies (else the store keeps private
+// copies: a valid block cannot differ under its hash, but a store must not
+// trust that).
+func (t *BlockBytes) share(hash chain.Hash, h *chain.BlockHeader, block []byte) (id uint32, shared shareOutcome) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	id = t.idLocked(hash)
-	if h != nil {
-		header = t.headerLocked(id, h)
-	}
-	if block != nil {
-		data = t.internLocked(id, block)
-	}
-	return id, header, data
-}
-
-// headerLocked returns the table's copy of h, the header of block id: the
-// first header recorded under a hash is shared, one that differs gets a
-// private copy.
-func (t *BlockBytes) headerLocked(id uint32, h *chain.BlockHeader) *chain.BlockHeader {
 	b := &t.blocks[id]
-	if b.header != nil && *b.header == *h {
-		return b.header
-	}
-	c := *h
 	if b.header == nil {
+		c := *h
 		b.header = &c
 	}
-	return &c
-}
-
-// internLocked returns the table's copy of block, adding a private copy
-// when the table has none. Bytes that differ from the held copy under the
-// same hash (which a valid block cannot have, but a store must not trust
-// that) get a private copy that is not shared.
-func (t *BlockBytes) internLocked(id uint32, block []byte) []byte {
-	b := &t.blocks[id]
-	if held := b.data; held != nil {
-		if len(held) == len(block) && (len(held) == 0 || &held[0] == &block[0]) || bytes.Equal(held, block) {
-			return held
+	shared.header = *b.header == *h
+	if block != nil {
+		if b.data == nil {
+			b.data = slices.Clone(block)
+			if b.data == nil {
+				b.data = []byte{}
+			}
+			t.held++
 		}
-		return slices.Clone(block)
+		held := b.data
+		shared.data = len(held) == len(block) && (len(held) == 0 || &held[0] == &block[0]) || bytes.Equal(held, block)
 	}
-	c := slices.Clone(block)
-	if c == nil {
-		c = []byte{}
-	}
-	b.data = c
-	t.held++
-	return c
+	return id, shared
 }
 
-// memBlock is what Memory holds of one block. Its index record: the
-// header, which never changes, by reference (shared through
-// MemoryOptions.Blocks), the height and status, which are the store's own.
-// Its serialization (possibly a reference into the shared table) and its
-// undo data. An entry with no flag set is no entry.
+// memBlock is what Memory holds of one block, at the table's number for
+// it: its index record's height and status (the header is the table's,
+// or a private copy) and whether it has the block's bytes and undo data.
+// A zero memBlock is no entry.
 type memBlock struct {
-	header    *chain.BlockHeader // when hasRecord
-	data      []byte             // when hasData
-	undo      []Output           // when hasUndo
-	height    uint32
-	status    BlockStatus
-	hasRecord bool
-	hasData   bool
-	hasUndo   bool
+	height uint32
+	status BlockStatus
+	flags  memFlags
 }
 
-func (b *memBlock) blockRecord() BlockRecord {
-	return BlockRecord{Header: *b.header, Height: b.height, Status: b.status}
+// memFlags say what a store holds of a block.
+type memFlags uint8
+
+const (
+	hasRecord     memFlags = 1 << iota
+	hasData                // the bytes: the table's, or private
+	hasUndo                // undo data: in Memory.undo when not empty
+	privateHeader          // the header differs from the table's: in Memory.private
+	privateData            // the bytes differ from the table's: in Memory.private
+)
+
+// privateBlock holds a header or bytes that differ from the table's copy
+// under the same hash. Replaced, never changed.
+type privateBlock struct {
+	header *chain.BlockHeader
+	data   []byte
 }
 
-// block returns the entry of hash, or nil.
-func (m *Memory) block(hash chain.Hash) *memBlock {
-	if m.shared != nil {
-		id, ok := m.shared.lookup(hash)
-		if !ok || int(id) >= len(m.blocks) {
-			return nil
-		}
-		return &m.blocks[id]
+// block returns the table's number for hash and the store's entry, or nil.
+func (m *Memory) block(hash chain.Hash) (uint32, *memBlock) {
+	id, _, ok := m.table.lookup(hash)
+	if !ok || int(id) >= len(m.blocks) {
+		return 0, nil
 	}
-	i, ok := m.blockAt[hash]
-	if !ok {
-		return nil
-	}
-	return &m.blocks[i]
+	return id, &m.blocks[id]
 }
 
-// entry returns the entry of hash, added empty when there is none. The
-// pointer is good until the next entry call.
-func (m *Memory) entry(hash chain.Hash) *memBlock {
-	if m.shared != nil {
-		return m.entryAt(m.shared.id(hash))
-	}
-	if i, ok := m.blockAt[hash]; ok {
-		return &m.blocks[i]
-	}
-	m.blockAt[hash] = uint32(len(m.blocks))
-	m.blocks = append(m.blocks, memBlock{})
-	return &m.blocks[len(m.blocks)-1]
-}
-
-// entryAt returns the entry of the shared table's block id, growing
-// m.blocks (with empty entries) to hold it.
+// entryAt returns the entry of the table's block id, growing m.blocks
+// (with empty entries) to hold it. The pointer is good until the next call.
 func (m *Memory) entryAt(id uint32) *memBlock {
 	if int(id) >= len(m.blocks) {
 		m.blocks = append(m.blocks, make([]memBlock, int(id)+1-len(m.blocks))...)
@@ -198,35 +184,58 @@ func (m *Memory) entryAt(id uint32) *memBlock {
 	return &m.blocks[id]
 }
 
-// putRecord stores rec under hash, keeping the header already held when a
-// record only changes status, and block (when not nil) as the block's
-// serialization.
-func (m *Memory) putRecord(hash chain.Hash, rec BlockRecord, block []byte) {
-	if m.shared != nil {
-		m.putSharedRecord(hash, rec, block)
-		return
+// header returns the header the store holds for block id.
+func (m *Memory) header(id uint32, b *memBlock) *chain.BlockHeader {
+	if b.flags&privateHeader != 0 {
+		return m.private[id].header
 	}
-	b := m.entry(hash)
-	if !b.hasRecord || *b.header != rec.Header {
-		c := rec.Header
-		b.header = &c
-	}
-	b.height, b.status, b.hasRecord = rec.Height, rec.Status, true
-	if block != nil {
-		b.data, b.hasData = slices.Clone(block), true
-	}
+	return m.table.at(id).header
 }
 
-// putSharedRecord is putRecord through the shared table: one look-up
-// there gives the entry, the shared header and the shared bytes.
-func (m *Memory) putSharedRecord(hash chain.Hash, rec BlockRecord, block []byte) {
-	id, header, data := m.shared.share(hash, &rec.Header, block)
+// data returns the bytes the store holds for block id.
+func (m *Memory) data(id uint32, b *memBlock) []byte {
+	if b.flags&privateData != 0 {
+		return m.private[id].data
+	}
+	return m.table.at(id).data
+}
+
+// putRecord stores rec under hash and block (when not nil) as the block's
+// serialization.
+func (m *Memory) putRecord(hash chain.Hash, rec BlockRecord, block []byte) {
+	id, shared := m.table.share(hash, &rec.Header, block)
 	b := m.entryAt(id)
-	if !b.hasRecord || b.header != header && *b.header != rec.Header {
-		b.header = header
+	switch {
+	case shared.header:
+		b.flags &^= privateHeader
+	case b.flags&(hasRecord|privateHeader) == hasRecord|privateHeader && *m.private[id].header == rec.Header:
+		// a status change of a record with a private header
+	default:
+		p := m.private[id]
+		c := rec.Header
+		p.header = &c
+		m.setPrivate(id, p)
+		b.flags |= privateHeader
 	}
-	b.height, b.status, b.hasRecord = rec.Height, rec.Status, true
-	if block != nil {
-		b.data, b.hasData = data, true
+	b.height, b.status = rec.Height, rec.Status
+	b.flags |= hasRecord
+	if block == nil {
+		return
 	}
+	b.flags |= hasData
+	if shared.data {
+		b.flags &^= privateData
+		return
+	}
+	p := m.private[id]
+	p.data = slices.Clone(block)
+	m.setPrivate(id, p)
+	b.flags |= privateData
+}
+
+func (m *Memory) setPrivate(id uint32, p privateBlock) {
+	if m.private == nil {
+		m.private = map[uint32]privateBlock{}
+	}
+	m.private[id] = p
 }
