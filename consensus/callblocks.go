@@ -9,16 +9,20 @@ import "github.com/devchain/devchain/chain"
 // connected are written at the end of the call (flushBlocks), so no call
 // returns with a block unsaved.
 //
-// One map entry per block, and entries reused from call to call: a
-// simulation runs this for every block and every simulated node.
+// Most calls hold one block (a block arrives and extends the tip): it
+// takes the first entry, no map. Further blocks go to the map, with
+// entries reused from call to call. A simulation runs this for every block
+// and every simulated node.
 type callBlocks struct {
-	blocks map[chain.Hash]*callBlock
-	free   []*callBlock
+	first     callBlock
+	firstHash chain.Hash
+	more      map[chain.Hash]*callBlock
+	free      []*callBlock
 }
 
 // callBlock is one block of the call.
 type callBlock struct {
-	block *chain.Block
+	block *chain.Block // nil: no entry
 	txids []chain.Hash // nil: not computed during the call
 	// unsaved is the block's index entry while its data is not stored;
 	// data is then its serialization.
@@ -27,13 +31,28 @@ type callBlock struct {
 }
 
 func newCallBlocks() callBlocks {
-	return callBlocks{blocks: map[chain.Hash]*callBlock{}}
+	return callBlocks{more: map[chain.Hash]*callBlock{}}
+}
+
+// get returns hash's entry, or nil.
+func (cb *callBlocks) get(hash chain.Hash) *callBlock {
+	if cb.first.block != nil && cb.firstHash == hash {
+		return &cb.first
+	}
+	if len(cb.more) == 0 {
+		return nil
+	}
+	return cb.more[hash]
 }
 
 // entry returns hash's entry, a fresh one when the call has none.
 func (cb *callBlocks) entry(hash chain.Hash) *callBlock {
-	if c := cb.blocks[hash]; c != nil {
+	if c := cb.get(hash); c != nil {
 		return c
+	}
+	if cb.first.block == nil {
+		cb.firstHash = hash
+		return &cb.first
 	}
 	var c *callBlock
 	if k := len(cb.free); k > 0 {
@@ -41,7 +60,7 @@ func (cb *callBlocks) entry(hash chain.Hash) *callBlock {
 	} else {
 		c = &callBlock{}
 	}
-	cb.blocks[hash] = c
+	cb.more[hash] = c
 	return c
 }
 
@@ -59,10 +78,20 @@ func (cb *callBlocks) read(hash chain.Hash, b *chain.Block) {
 
 // txids returns the txids of hash's block computed during the call, or nil.
 func (cb *callBlocks) txids(hash chain.Hash) []chain.Hash {
-	if c := cb.blocks[hash]; c != nil {
+	if c := cb.get(hash); c != nil {
 		return c.txids
 	}
 	return nil
+}
+
+// each calls fn for every entry.
+func (cb *callBlocks) each(fn func(c *callBlock)) {
+	if cb.first.block != nil {
+		fn(&cb.first)
+	}
+	for _, c := range cb.more {
+		fn(c)
+	}
 }
 
 // maxFreeCallBlocks bounds the free list: a call that read a long branch
@@ -71,12 +100,16 @@ const maxFreeCallBlocks = 16
 
 // clear ends the call: entries go back to the free list.
 func (cb *callBlocks) clear() {
-	for _, c := range cb.blocks {
+	cb.first = callBlock{}
+	if len(cb.more) == 0 {
+		return
+	}
+	for _, c := range cb.more {
 		if len(cb.free) == maxFreeCallBlocks {
 			break
 		}
 		*c = callBlock{}
 		cb.free = append(cb.free, c)
 	}
-	clear(cb.blocks)
+	clear(cb.more)
 }

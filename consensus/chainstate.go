@@ -78,7 +78,7 @@ func (e *Engine) connectBlock(n *blockNode) error {
 		return err
 	}
 	update := e.connectUpdate(changes, n)
-	c := e.call.blocks[n.hash]
+	c := e.call.get(n.hash)
 	if c != nil && c.unsaved != nil {
 		update.Block = c.data // the block is stored with its connect, in one write
 	}
@@ -124,7 +124,7 @@ func (e *Engine) disconnectTip() error {
 
 // loadBlock returns n's block from the call's cache or the store.
 func (e *Engine) loadBlock(n *blockNode) (*chain.Block, error) {
-	if c := e.call.blocks[n.hash]; c != nil {
+	if c := e.call.get(n.hash); c != nil {
 		return c.block, nil
 	}
 	data, err := e.store.Block(n.hash)

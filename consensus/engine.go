@@ -593,12 +593,12 @@ func (e *Engine) clearCache() { e.call.clear() }
 // their index records as they stand now.
 func (e *Engine) flushBlocks() error {
 	var err error
-	for _, c := range e.call.blocks {
+	e.call.each(func(c *callBlock) {
 		if c.unsaved != nil && err == nil {
 			err = e.store.PutBlock(c.unsaved.record(), c.data)
 		}
 		c.unsaved, c.data = nil, nil
-	}
+	})
 	return err
 }
 
