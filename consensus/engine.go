@@ -78,7 +78,7 @@ type Engine struct {
 	// eleven scattered nodes.
 	mainTimes  []uint32
 	candidates map[*blockNode]struct{}
-	orphans    *orphanPool
+	orphans    orphanPool // by value: an empty pool costs no pointer chase
 	// rejected are hashes refused for good that the index does not hold,
 	// so their orphans and late children are refused too.
 	rejected *recentRejects
@@ -170,7 +170,7 @@ func New(cfg Config) (*Engine, error) {
 		log:         cfg.Logger,
 		index:       map[chain.Hash]*blockNode{},
 		candidates:  map[*blockNode]struct{}{},
-		orphans:     newOrphanPool(cfg.MaxOrphans),
+		orphans:     *newOrphanPool(cfg.MaxOrphans),
 		rejected:    newRecentRejects(),
 		call:        newCallBlocks(),
 		sigVerifier: cfg.SigVerifier,

@@ -217,6 +217,8 @@ func (m *Memory) Apply(u *Update) error {
 	}
 	m.tip = u.Tip
 	trusted := len(u.RecordHashes) == len(u.Records)
+	var firstHash chain.Hash // of u.Records[0], whose number is firstID:
+	var firstID uint32       // a connect's undo data is for that block
 	for i := range u.Records {
 		r := &u.Records[i]
 		var hash chain.Hash
@@ -225,11 +227,12 @@ func (m *Memory) Apply(u *Update) error {
 		} else {
 			hash = r.Header.Hash()
 		}
-		var block []byte
 		if i == 0 {
-			block = u.Block // the block of u.Records[0], when set
+			firstHash = hash
+			firstID = m.putRecord(hash, *r, u.Block) // u.Block is this record's block, when set
+		} else {
+			m.putRecord(hash, *r, nil)
 		}
-		m.putRecord(hash, *r, block)
 	}
 	for _, o := range u.Remove {
 		delete(m.utxos, o.OutPoint)
@@ -256,11 +259,14 @@ func (m *Memory) Apply(u *Update) error {
 		set[o.OutPoint] = struct{}{}
 	}
 	if u.PutUndo != nil {
-		id := m.table.id(u.PutUndo.Block)
+		id := firstID
+		if len(u.Records) == 0 || u.PutUndo.Block != firstHash {
+			id = m.table.id(u.PutUndo.Block)
+		}
 		m.entryAt(id).flags |= hasUndo
 		if len(u.PutUndo.Spent) > 0 {
 			m.undo[id] = slices.Clone(u.PutUndo.Spent)
-		} else {
+		} else if len(m.undo) > 0 {
 			delete(m.undo, id) // a coinbase-only block's: the flag is all
 		}
 	}

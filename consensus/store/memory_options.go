@@ -202,7 +202,7 @@ func (m *Memory) data(id uint32, b *memBlock) []byte {
 
 // putRecord stores rec under hash and block (when not nil) as the block's
 // serialization.
-func (m *Memory) putRecord(hash chain.Hash, rec BlockRecord, block []byte) {
+func (m *Memory) putRecord(hash chain.Hash, rec BlockRecord, block []byte) (id uint32) {
 	id, shared := m.table.share(hash, &rec.Header, block)
 	b := m.entryAt(id)
 	switch {
@@ -220,17 +220,18 @@ func (m *Memory) putRecord(hash chain.Hash, rec BlockRecord, block []byte) {
 	b.height, b.status = rec.Height, rec.Status
 	b.flags |= hasRecord
 	if block == nil {
-		return
+		return id
 	}
 	b.flags |= hasData
 	if shared.data {
 		b.flags &^= privateData
-		return
+		return id
 	}
 	p := m.private[id]
 	p.data = slices.Clone(block)
 	m.setPrivate(id, p)
 	b.flags |= privateData
+	return id
 }
 
 func (m *Memory) setPrivate(id uint32, p privateBlock) {
