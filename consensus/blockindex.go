@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"math/big"
+	"math/bits"
 	"slices"
 
 	"github.com/devchain/devchain/chain"
@@ -15,13 +16,19 @@ const MedianTimeBlocks = 11
 // blockNode is a block index entry: a header the engine accepted, with what
 // is known about its block.
 type blockNode struct {
-	hash     chain.Hash
-	header   chain.BlockHeader
-	parent   *blockNode
-	children []*blockNode
-	height   uint32
-	work     *big.Int // cumulative chain work up to and including this block
-	status   store.BlockStatus
+	hash   chain.Hash
+	header chain.BlockHeader
+	parent *blockNode
+	// firstChild and nextSibling link the children of a node in the order
+	// they joined the index: no slice to grow per block.
+	firstChild  *blockNode
+	nextSibling *blockNode
+	height      uint32
+	// work is the cumulative chain work up to and including this block,
+	// its digits in workDigits: no allocation of its own.
+	work       big.Int
+	workDigits [workWords]big.Word
+	status     store.BlockStatus
 	// seq orders blocks by when their data arrived: on equal work the block
 	// seen first wins. Blocks loaded from disk on the active chain get 0.
 	seq uint64
@@ -30,19 +37,44 @@ type blockNode struct {
 	haveChain bool
 }
 
-func newBlockNode(h chain.BlockHeader, parent *blockNode) *blockNode {
-	return newBlockNodeHash(h, h.Hash(), parent)
-}
+// workWords is enough digits for a sum of 256-bit works with its carry.
+const workWords = 256/bits.UintSize + 1
 
-// newBlockNodeHash is newBlockNode for a caller that already hashed h.
-func newBlockNodeHash(h chain.BlockHeader, hash chain.Hash, parent *blockNode) *blockNode {
-	n := &blockNode{hash: hash, header: h, parent: parent, work: CalcWork(h.Bits)}
+// nodeChunk is how many block nodes an engine allocates at once: one
+// allocation per 64 blocks rather than per block, for an engine that
+// lives as long as its nodes (a node is never removed from the index).
+const nodeChunk = 64
+
+// newBlockNode returns the index entry of header h (whose hash is hash)
+// on parent.
+func (e *Engine) newBlockNode(h chain.BlockHeader, hash chain.Hash, parent *blockNode) *blockNode {
+	if len(e.nodeChunk) == 0 {
+		e.nodeChunk = make([]blockNode, nodeChunk)
+	}
+	n := &e.nodeChunk[0]
+	e.nodeChunk = e.nodeChunk[1:]
+	*n = blockNode{hash: hash, header: h, parent: parent}
+	n.work.SetBits(n.workDigits[:0])
 	if parent != nil {
 		n.height = parent.height + 1
-		n.work.Add(n.work, parent.work)
+		n.work.Add(&parent.work, blockWork(h.Bits))
+	} else {
+		n.work.Set(blockWork(h.Bits))
 	}
 	return n
 }
+
+// addChild appends c to n's children.
+func (n *blockNode) addChild(c *blockNode) {
+	last := &n.firstChild
+	for *last != nil {
+		last = &(*last).nextSibling
+	}
+	*last = c
+}
+
+// hasChildren reports whether any block builds on n.
+func (n *blockNode) hasChildren() bool { return n.firstChild != nil }
 
 func (n *blockNode) record() store.BlockRecord {
 	return store.BlockRecord{Header: n.header, Height: n.height, Status: n.status}
@@ -110,7 +142,7 @@ func findFork(a, b *blockNode) *blockNode {
 // better reports whether a beats b as a chain tip: more work, then earlier
 // data (first seen), then lower hash so that the order is total.
 func better(a, b *blockNode) bool {
-	if c := a.work.Cmp(b.work); c != 0 {
+	if c := a.work.Cmp(&b.work); c != 0 {
 		return c > 0
 	}
 	if a.seq != b.seq {
@@ -121,11 +153,16 @@ func better(a, b *blockNode) bool {
 
 // descendants calls fn for every descendant of n, parents before children.
 func (n *blockNode) descendants(fn func(*blockNode)) {
-	queue := slices.Clone(n.children)
+	var queue []*blockNode
+	for c := n.firstChild; c != nil; c = c.nextSibling {
+		queue = append(queue, c)
+	}
 	for len(queue) > 0 {
 		d := queue[0]
 		queue = queue[1:]
 		fn(d)
-		queue = append(queue, d.children...)
+		for c := d.firstChild; c != nil; c = c.nextSibling {
+			queue = append(queue, c)
+		}
 	}
 }

@@ -38,8 +38,8 @@ func (e *Engine) activateBestChain() ([]failure, error) {
 			if err == nil {
 				continue
 			}
-			var re *RuleError
-			if !errors.As(err, &re) {
+			re, ok := errors.AsType[*RuleError](err)
+			if !ok {
 				return failures, err
 			}
 			failures = append(failures, failure{node: n, err: re})
@@ -72,20 +72,21 @@ func (e *Engine) connectBlock(n *blockNode) error {
 	if err != nil {
 		return err
 	}
+	defer e.changes.release()
 	changes, err := e.blockChanges(b, n, !n.status.Has(store.StatusValid))
 	if err != nil {
 		return err
 	}
 	update := e.connectUpdate(changes, n)
-	if data, ok := e.unsavedData[n.hash]; ok {
-		update.Block = data // the block is stored with its connect, in one write
+	c := e.call.get(n.hash)
+	if c != nil && c.unsaved != nil {
+		update.Block = c.data // the block is stored with its connect, in one write
 	}
 	if err := e.store.Apply(update); err != nil {
 		return err
 	}
-	if _, ok := e.unsaved[n.hash]; ok {
-		delete(e.unsaved, n.hash)
-		delete(e.unsavedData, n.hash)
+	if c != nil {
+		c.unsaved, c.data = nil, nil
 	}
 	n.status |= store.StatusValid
 	e.main = append(e.main, n)
@@ -108,7 +109,8 @@ func (e *Engine) disconnectTip() error {
 	if err != nil {
 		return fmt.Errorf("consensus: undo data of block %s: %w", n.hash, err)
 	}
-	changes, err := undoChanges(b, n, undo)
+	defer e.changes.release()
+	changes, err := e.undoChanges(b, n, undo)
 	if err != nil {
 		return err
 	}
@@ -122,8 +124,8 @@ func (e *Engine) disconnectTip() error {
 
 // loadBlock returns n's block from the call's cache or the store.
 func (e *Engine) loadBlock(n *blockNode) (*chain.Block, error) {
-	if b, ok := e.blockCache[n.hash]; ok {
-		return b, nil
+	if c := e.call.get(n.hash); c != nil {
+		return c.block, nil
 	}
 	data, err := e.store.Block(n.hash)
 	if err != nil {
@@ -133,7 +135,7 @@ func (e *Engine) loadBlock(n *blockNode) (*chain.Block, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.blockCache[n.hash] = b
+	e.call.read(n.hash, b)
 	return b, nil
 }
 
@@ -157,13 +159,23 @@ func (e *Engine) updateHaveChain(n *blockNode) {
 	if !n.status.Has(store.StatusHaveData) || (n.parent != nil && !n.parent.haveChain) {
 		return
 	}
-	queue := []*blockNode{n}
+	n.haveChain = true
+	e.considerCandidate(n)
+	if n.firstChild == nil { // the usual case: a block extending a tip
+		return
+	}
+	var queue []*blockNode
+	for c := n.firstChild; c != nil; c = c.nextSibling {
+		if c.status.Has(store.StatusHaveData) && !c.haveChain {
+			queue = append(queue, c)
+		}
+	}
 	for len(queue) > 0 {
 		d := queue[0]
 		queue = queue[1:]
 		d.haveChain = true
 		e.considerCandidate(d)
-		for _, c := range d.children {
+		for c := d.firstChild; c != nil; c = c.nextSibling {
 			if c.status.Has(store.StatusHaveData) && !c.haveChain {
 				queue = append(queue, c)
 			}
@@ -172,7 +184,7 @@ func (e *Engine) updateHaveChain(n *blockNode) {
 }
 
 func (e *Engine) considerCandidate(n *blockNode) {
-	if n.haveChain && !n.failed() && n.work.Cmp(e.tip().work) >= 0 {
+	if n.haveChain && !n.failed() && n.work.Cmp(&e.tip().work) >= 0 {
 		e.candidates[n] = struct{}{}
 	}
 }
@@ -190,7 +202,7 @@ func (e *Engine) rebuildCandidates() {
 
 // pruneCandidates drops candidates with less work than the tip.
 func (e *Engine) pruneCandidates() {
-	tipWork := e.tip().work
+	tipWork := &e.tip().work
 	for n := range e.candidates {
 		if n.work.Cmp(tipWork) < 0 {
 			delete(e.candidates, n)

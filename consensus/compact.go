@@ -69,6 +69,15 @@ func CalcWork(bits uint32) *big.Int {
 	return work
 }
 
+// blockWork is CalcWork without the copy, for a caller that only reads
+// the answer: the memo's value, never to be modified.
+func blockWork(bits uint32) *big.Int {
+	if m := lastWork.Load(); m != nil && m.bits == bits {
+		return m.work
+	}
+	return CalcWork(bits)
+}
+
 // workMemo is one CalcWork answer, never modified once stored.
 type workMemo struct {
 	bits uint32

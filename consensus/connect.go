@@ -12,22 +12,56 @@ import (
 // changes is what connecting one block does to the UTXO set (and its
 // address index); disconnecting applies it in reverse. The optional
 // indexes are the indexers' (indexer.go).
+//
+// The engine keeps one changes and refills it for every block it connects
+// or disconnects (walkBlock): the store keeps nothing of an update once
+// applied, and a simulation connects every block on hundreds of engines.
 type changes struct {
 	created []store.Output // outputs the block leaves unspent
 	spent   []store.Output // outputs from before the block that it spends, in order (the undo data)
 	indexed IndexedBlock   // what the indexers are given
 }
 
-func (e *Engine) connectUpdate(c *changes, n *blockNode) *store.Update {
-	rec := n.record()
-	rec.Status |= store.StatusValid
-	u := &store.Update{
-		Tip:     n.hash,
-		Records: []store.BlockRecord{rec},
-		Remove:  c.spent,
-		Add:     c.created,
-		PutUndo: &store.Undo{Block: n.hash, Spent: c.spent},
+// maxKeptChanges bounds the slices an engine keeps from one block to the
+// next: a big block's are dropped, not held by every engine of a
+// simulation until its next block.
+const maxKeptChanges = 64
+
+// release ends the use of c for a block: it keeps small slices for the
+// next and nothing of the block.
+func (c *changes) release() {
+	if cap(c.created) > maxKeptChanges {
+		c.created = nil
 	}
+	if cap(c.spent) > maxKeptChanges {
+		c.spent = nil
+	}
+	clear(c.indexed.Spent)
+	if cap(c.indexed.Spent) > maxKeptChanges {
+		c.indexed.Spent = nil
+	}
+	c.indexed.Block, c.indexed.TxIDs = nil, nil
+}
+
+// connectUpdate returns the update connecting n. It is the engine's
+// scratch update, good until the next call: a store keeps nothing of an
+// update once applied, and a connect per block and per simulated node
+// should not cost four allocations.
+func (e *Engine) connectUpdate(c *changes, n *blockNode) *store.Update {
+	s := &e.connectScratch
+	s.record[0] = n.record()
+	s.record[0].Status |= store.StatusValid
+	s.hash[0] = n.hash
+	s.undo = store.Undo{Block: n.hash, Spent: c.spent}
+	s.update = store.Update{
+		Tip:          n.hash,
+		Records:      s.record[:],
+		RecordHashes: s.hash[:],
+		Remove:       c.spent,
+		Add:          c.created,
+		PutUndo:      &s.undo,
+	}
+	u := &s.update
 	for _, ix := range e.indexers {
 		ix.Connect(u, &c.indexed)
 	}
@@ -47,6 +81,14 @@ func (e *Engine) disconnectUpdate(c *changes, n *blockNode) *store.Update {
 	return u
 }
 
+// connectScratch backs the update connectUpdate returns.
+type connectScratch struct {
+	update store.Update
+	record [1]store.BlockRecord
+	hash   [1]chain.Hash
+	undo   store.Undo
+}
+
 // spentLookup finds the output an input spends when it was not created
 // earlier in the same block.
 type spentLookup func(op chain.OutPoint) (store.UTXO, error)
@@ -56,17 +98,32 @@ var errOutputMissing = errors.New("consensus: output missing")
 
 // walkBlock runs through b's transactions in order, resolving every input
 // to the output it spends (from earlier in the block, else through lookup)
-// and collecting the block's changes. check, when set, judges each
-// non-coinbase transaction with its spent outputs.
-func walkBlock(b *chain.Block, n *blockNode, txids []chain.Hash, lookup spentLookup,
+// and collecting the block's changes into c, emptied first. check, when
+// set, judges each non-coinbase transaction with its spent outputs.
+func walkBlock(c *changes, b *chain.Block, n *blockNode, txids []chain.Hash, lookup spentLookup,
 	check func(i int, tx *chain.Transaction, spent []store.UTXO) error) (*changes, error) {
 	if txids == nil {
 		txids = b.TxIDs()
 	}
-	c := &changes{indexed: IndexedBlock{Block: b, Height: n.height, TxIDs: txids, Spent: make([][]store.UTXO, len(b.Transactions))}}
+	k := len(b.Transactions)
+	c.created, c.spent = c.created[:0], c.spent[:0]
+	c.indexed = IndexedBlock{Block: b, Height: n.height, TxIDs: txids, Spent: slices.Grow(c.indexed.Spent[:0], k)[:k]}
+	clear(c.indexed.Spent)
+	genesis := n.parent == nil
+	if k == 1 {
+		// A coinbase alone spends nothing and leaves all its outputs,
+		// already in outpoint order: what the walk below finds, without
+		// its maps.
+		for j, out := range b.Transactions[0].Outputs {
+			c.created = append(c.created, store.Output{
+				OutPoint: chain.OutPoint{TxID: txids[0], Index: uint32(j)},
+				UTXO:     store.UTXO{Amount: out.Amount, Address: out.Address, Height: n.height, Coinbase: !genesis},
+			})
+		}
+		return c, nil
+	}
 	inBlock := map[chain.OutPoint]store.UTXO{}
 	fromBefore := map[chain.OutPoint]struct{}{}
-	genesis := n.parent == nil
 	for i, tx := range b.Transactions {
 		txid := txids[i]
 		if i > 0 {
@@ -106,7 +163,6 @@ func walkBlock(b *chain.Block, n *blockNode, txids []chain.Hash, lookup spentLoo
 			}
 		}
 	}
-	c.created = make([]store.Output, 0, len(inBlock))
 	for op, u := range inBlock {
 		c.created = append(c.created, store.Output{OutPoint: op, UTXO: u})
 	}
@@ -157,11 +213,10 @@ func (e *Engine) blockChanges(b *chain.Block, n *blockNode, verifySigs bool) (*c
 		fees += fee
 		return nil
 	}
-	c, err := walkBlock(b, n, e.txidCache[n.hash], lookup, check)
+	c, err := walkBlock(&e.changes, b, n, e.call.txids(n.hash), lookup, check)
 	if sigs != nil {
-		var re *RuleError
 		serr := sigs.wait(b)
-		if serr != nil && (err == nil || errors.As(err, &re)) {
+		if _, rule := errors.AsType[*RuleError](err); serr != nil && (err == nil || rule) {
 			return nil, serr
 		}
 	}
@@ -187,7 +242,10 @@ const sigChunk = 8
 
 // blockSigs streams one block's signature checks to the verifier.
 type blockSigs struct {
-	e       *Engine
+	e *Engine
+	// batch is begun with the first check to send: a block whose
+	// signatures are all cached (or that has none but its coinbase) costs
+	// the verifier nothing.
 	batch   SigBatch
 	pending []SigCheck
 	owners  []sigOwner // owners[k]: the input of the k-th check sent
@@ -199,7 +257,7 @@ type blockSigs struct {
 type sigOwner struct{ tx, input int }
 
 func (e *Engine) beginBlockSigs() *blockSigs {
-	return &blockSigs{e: e, batch: e.sigVerifier.Begin(), owners: e.sigOwners[:0], scratch: e.sigChecks[:0]}
+	return &blockSigs{e: e, owners: e.sigOwners[:0], scratch: e.sigChecks[:0]}
 }
 
 // addTx computes transaction i's checks and sends those not in the cache.
@@ -221,21 +279,31 @@ func (s *blockSigs) addTx(i int, tx *chain.Transaction, spent []store.UTXO) erro
 		s.pending = append(s.pending, *c)
 		s.owners = append(s.owners, sigOwner{tx: i, input: j})
 		if len(s.pending) == sigChunk {
-			s.batch.Add(s.pending)
-			s.pending = nil
+			s.send()
 		}
 	}
 	return nil
+}
+
+// send hands the pending checks to the batch, begun on first use.
+func (s *blockSigs) send() {
+	if s.batch == nil {
+		s.batch = s.e.sigVerifier.Begin()
+	}
+	s.batch.Add(s.pending)
+	s.pending = nil
 }
 
 // wait returns the block's first bad signature in block order, as a rule
 // error; when all verified, the cache forgets the ones it held.
 func (s *blockSigs) wait(b *chain.Block) error {
 	if len(s.pending) > 0 {
-		s.batch.Add(s.pending)
-		s.pending = nil
+		s.send()
 	}
-	bad, err := s.batch.Wait()
+	bad, err := -1, error(nil)
+	if s.batch != nil {
+		bad, err = s.batch.Wait()
+	}
 	s.e.sigOwners, s.e.sigChecks = s.owners, s.scratch
 	if err != nil {
 		o := s.owners[bad]
@@ -248,8 +316,9 @@ func (s *blockSigs) wait(b *chain.Block) error {
 	return nil
 }
 
-// undoChanges recomputes what connecting b did, from its undo data.
-func undoChanges(b *chain.Block, n *blockNode, undo *store.Undo) (*changes, error) {
+// undoChanges recomputes what connecting b did, from its undo data, into
+// the engine's changes.
+func (e *Engine) undoChanges(b *chain.Block, n *blockNode, undo *store.Undo) (*changes, error) {
 	byOutPoint := make(map[chain.OutPoint]store.UTXO, len(undo.Spent))
 	for _, o := range undo.Spent {
 		byOutPoint[o.OutPoint] = o.UTXO
@@ -261,13 +330,13 @@ func undoChanges(b *chain.Block, n *blockNode, undo *store.Undo) (*changes, erro
 		}
 		return u, nil
 	}
-	return walkBlock(b, n, nil, lookup, nil)
+	return walkBlock(&e.changes, b, n, nil, lookup, nil)
 }
 
 // inTx prefixes a rule error with the transaction it concerns.
 func inTx(err error, i int, tx *chain.Transaction) error {
-	var re *RuleError
-	if !errors.As(err, &re) {
+	re, ok := errors.AsType[*RuleError](err)
+	if !ok {
 		return err
 	}
 	return ruleError(re.Code, "tx %d (%s): %s", i, tx.TxID(), re.Description)

@@ -1,6 +1,7 @@
 package consensus
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,6 +46,12 @@ type Config struct {
 	// once for its hundreds of nodes). The engine and its store only read
 	// the bytes. Nil: b.Serialize().
 	BlockBytes func(b *chain.Block) []byte
+	// BlockIDs, when set, returns b.Hash() and b.TxIDs(), possibly
+	// remembered from an earlier call for the same block, which must then
+	// not have changed since (the fork laboratory hands one *chain.Block
+	// to hundreds of engines and hashes it once). The engine only reads
+	// the txids. Nil: hashed here.
+	BlockIDs func(b *chain.Block) (hash chain.Hash, txids []chain.Hash)
 }
 
 // Engine is the consensus state machine: it takes blocks and headers and the
@@ -62,32 +69,34 @@ type Engine struct {
 	indexers []Indexer
 	// blockBytes is Config.BlockBytes (nil: serialize here).
 	blockBytes func(*chain.Block) []byte
-	index      map[chain.Hash]*blockNode
-	main       []*blockNode // the active chain, by height
+	// blockIDs is Config.BlockIDs (nil: hash here).
+	blockIDs func(*chain.Block) (chain.Hash, []chain.Hash)
+	index    map[chain.Hash]*blockNode
+	main     []*blockNode // the active chain, by height
 	// mainTimes are the timestamps of main's blocks, side by side: the
 	// median time past of a main-chain block reads one cache line, not
 	// eleven scattered nodes.
 	mainTimes  []uint32
 	candidates map[*blockNode]struct{}
-	orphans    *orphanPool
+	orphans    orphanPool // by value: an empty pool costs no pointer chase
 	// rejected are hashes refused for good that the index does not hold,
 	// so their orphans and late children are refused too.
 	rejected *recentRejects
 	nextSeq  uint64
 	// bestHeaderHeight is the greatest height of any header in the index.
 	bestHeaderHeight uint32
-	// blockCache holds blocks decoded during one call, so a block is not
-	// read back from the store right after it was given.
-	blockCache map[chain.Hash]*chain.Block
-	// txidCache holds the txids of blocks given during the call.
-	txidCache map[chain.Hash][]chain.Hash
-	// unsaved are blocks accepted during this call whose data is not
-	// stored yet: a block connected in the same call is written with its
-	// connect, in one store update; the others are written at the end of
-	// the call (flushBlocks), so no call returns with a block unsaved.
-	unsaved map[chain.Hash]*blockNode
-	// unsavedData holds their serializations.
-	unsavedData map[chain.Hash][]byte
+	// call holds the blocks given or read during one call (callblocks.go),
+	// emptied when it returns.
+	call callBlocks
+
+	nodeChunk []blockNode // the next block nodes to hand out (blockindex.go)
+	// absent, when absentValid, is a hash HaveBlock just found missing
+	// from the index (cleared when a node joins it): the block a node
+	// asks about, then gives, is looked up once.
+	absent         chain.Hash
+	absentValid    bool
+	connectScratch connectScratch
+	changes        changes // refilled by every connect and disconnect
 
 	sigVerifier SigVerifier
 	sigCache    SigCache
@@ -136,6 +145,12 @@ type Result struct {
 	// Orphans are the outcomes of orphans adopted because this block was
 	// their missing parent.
 	Orphans []OrphanOutcome
+
+	// connected backs Connected for the usual call that connects one
+	// block: one allocation (the Result) instead of two.
+	connected [1]*chain.Block
+	// node is the block's index entry once accepted (else nil).
+	node *blockNode
 }
 
 // OrphanOutcome is what became of an orphan whose parent arrived.
@@ -155,16 +170,14 @@ func New(cfg Config) (*Engine, error) {
 		log:         cfg.Logger,
 		index:       map[chain.Hash]*blockNode{},
 		candidates:  map[*blockNode]struct{}{},
-		orphans:     newOrphanPool(cfg.MaxOrphans),
+		orphans:     *newOrphanPool(cfg.MaxOrphans),
 		rejected:    newRecentRejects(),
-		blockCache:  map[chain.Hash]*chain.Block{},
-		txidCache:   map[chain.Hash][]chain.Hash{},
-		unsaved:     map[chain.Hash]*blockNode{},
-		unsavedData: map[chain.Hash][]byte{},
+		call:        newCallBlocks(),
 		sigVerifier: cfg.SigVerifier,
 		sigCache:    cfg.SigCache,
 		indexers:    cfg.Indexers,
 		blockBytes:  cfg.BlockBytes,
+		blockIDs:    cfg.BlockIDs,
 	}
 	if e.indexers == nil {
 		e.indexers = DefaultIndexers()
@@ -200,11 +213,12 @@ func New(cfg Config) (*Engine, error) {
 // initGenesis writes the genesis block and its allocations.
 func (e *Engine) initGenesis() error {
 	g := e.params.GenesisBlock
-	node := newBlockNode(g.Header, nil)
+	node := e.newBlockNode(g.Header, e.params.GenesisHash, nil)
 	node.status = store.StatusHaveData | store.StatusValid
 	if err := e.store.PutBlock(node.record(), g.Serialize()); err != nil {
 		return err
 	}
+	defer e.changes.release()
 	changes, err := e.blockChanges(g, node, false)
 	if err != nil {
 		return fmt.Errorf("consensus: genesis block: %w", err)
@@ -235,7 +249,7 @@ func (e *Engine) loadIndex() error {
 				return fmt.Errorf("consensus: load block index: %w: block %s at height %d has no parent record", store.ErrCorrupt, r.Header.Hash(), r.Height)
 			}
 		}
-		n := newBlockNode(r.Header, parent)
+		n := e.newBlockNode(r.Header, r.Header.Hash(), parent)
 		if n.height != r.Height {
 			return fmt.Errorf("consensus: load block index: %w: block %s recorded at height %d, parent gives %d", store.ErrCorrupt, n.hash, r.Height, n.height)
 		}
@@ -267,11 +281,21 @@ func (e *Engine) loadIndex() error {
 	return nil
 }
 
+// lookup is e.index[hash], without the map for a hash HaveBlock just
+// found missing.
+func (e *Engine) lookup(hash chain.Hash) *blockNode {
+	if e.absentValid && e.absent == hash {
+		return nil
+	}
+	return e.index[hash]
+}
+
 // addNode links n into the index under its parent.
 func (e *Engine) addNode(n *blockNode) {
 	e.index[n.hash] = n
+	e.absentValid = false
 	if n.parent != nil {
-		n.parent.children = append(n.parent.children, n)
+		n.parent.addChild(n)
 	}
 	if n.height > e.bestHeaderHeight {
 		e.bestHeaderHeight = n.height
@@ -283,13 +307,14 @@ func (e *Engine) addNode(n *blockNode) {
 // orphan pool. A block that breaks a rule is rejected with a *RuleError; a
 // store failure is returned wrapped and is never a verdict on the block.
 func (e *Engine) ProcessBlock(b *chain.Block, now time.Time) (*Result, error) {
+	hash, txids := e.ids(b)
 	if err := e.haltedErr(); err != nil {
-		return &Result{Hash: b.Hash()}, err
+		return &Result{Hash: hash}, err
 	}
 	defer e.clearCache()
 	before := e.tip()
-	res := &Result{Hash: b.Hash()}
-	err := e.processBlock(b, now, res)
+	res := &Result{Hash: hash}
+	err := e.processBlock(b, txids, now, res)
 	if err == nil && res.Status != StatusOrphan && res.Status != StatusDuplicate {
 		err = e.adoptOrphans(res.Hash, now, res)
 	}
@@ -303,17 +328,19 @@ func (e *Engine) ProcessBlock(b *chain.Block, now time.Time) (*Result, error) {
 		err = ferr
 	}
 	if res.Status == StatusMainChain || res.Status == StatusSideChain {
-		res.Status = e.placement(e.index[res.Hash])
+		res.Status = e.placement(res.node)
 	}
 	e.logResult(res, before, err)
 	return res, e.noteFailure(err)
 }
 
-// processBlock accepts one block; failures of blocks it connects on the way
-// are reported through the block's own error when they concern it.
-func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error {
+// processBlock accepts one block (hash res.Hash, txids when already
+// known, else nil); failures of blocks it connects on the way are reported
+// through the block's own error when they concern it.
+func (e *Engine) processBlock(b *chain.Block, txids []chain.Hash, now time.Time, res *Result) error {
 	hash := res.Hash
-	if n := e.index[hash]; n != nil {
+	known := e.lookup(hash) // nil, or the header's node
+	if n := known; n != nil {
 		if n.failed() {
 			return ruleError(ErrKnownInvalid, "block %s is known invalid", hash)
 		}
@@ -336,13 +363,17 @@ func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error 
 	if err := CheckHashProofOfWork(hash, b.Header.Bits, e.params.PowLimit); err != nil {
 		return err
 	}
-	txids := b.TxIDs()
+	if txids == nil {
+		txids = b.TxIDs()
+	}
 	sanityErr := checkBlockSanity(b, txids, e.params)
-	var re *RuleError
-	if errors.As(sanityErr, &re) && re.Code.mutation() {
+	if re, ok := errors.AsType[*RuleError](sanityErr); ok && re.Code.mutation() {
 		return sanityErr
 	}
-	parent := e.index[b.Header.PrevBlock]
+	parent := e.tip()
+	if parent.hash != b.Header.PrevBlock { // the usual block extends the tip: no look-up
+		parent = e.index[b.Header.PrevBlock]
+	}
 	if parent == nil {
 		if sanityErr != nil {
 			return sanityErr
@@ -361,9 +392,9 @@ func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error 
 	if err := e.checkHeaderContext(&b.Header, parent, now); err != nil {
 		return err
 	}
-	node := e.index[hash]
+	node := known
 	if node == nil {
-		node = newBlockNodeHash(b.Header, hash, parent)
+		node = e.newBlockNode(b.Header, hash, parent)
 	}
 	if sanityErr == nil {
 		sanityErr = checkBlockContext(b, node.height)
@@ -374,13 +405,11 @@ func (e *Engine) processBlock(b *chain.Block, now time.Time, res *Result) error 
 	node.status |= store.StatusHaveData
 	node.seq = e.nextSeq
 	e.nextSeq++
-	if e.index[hash] == nil {
+	if known == nil {
 		e.addNode(node)
 	}
-	e.unsaved[hash] = node
-	e.unsavedData[hash] = e.serialize(b)
-	e.blockCache[hash] = b
-	e.txidCache[hash] = txids
+	e.call.given(hash, b, txids, node, e.serialize(b))
+	res.node = node
 	e.updateHaveChain(node)
 	res.Status = StatusSideChain
 	failures, err := e.activateBestChain()
@@ -430,10 +459,10 @@ func (e *Engine) adoptOrphans(parent chain.Hash, now time.Time, res *Result) err
 		p := queue[0]
 		queue = queue[1:]
 		for _, b := range e.orphans.takeChildren(p) {
-			child := &Result{Hash: b.Hash()}
-			err := e.processBlock(b, now, child)
-			var re *RuleError
-			if err != nil && !errors.As(err, &re) {
+			hash, txids := e.ids(b)
+			child := &Result{Hash: hash}
+			err := e.processBlock(b, txids, now, child)
+			if _, rule := errors.AsType[*RuleError](err); err != nil && !rule {
 				return err
 			}
 			res.Orphans = append(res.Orphans, OrphanOutcome{Hash: child.Hash, Status: child.Status, Err: err})
@@ -460,8 +489,8 @@ func (e *Engine) adoptOrphans(parent chain.Hash, now time.Time, res *Result) err
 // that does not match its header (a mutation), a timestamp only too new for
 // the clock now, or a missing parent.
 func invalidForGood(err error) bool {
-	var re *RuleError
-	if !errors.As(err, &re) {
+	re, ok := errors.AsType[*RuleError](err)
+	if !ok {
 		return false
 	}
 	switch re.Code {
@@ -544,7 +573,7 @@ func (e *Engine) processHeader(h *chain.BlockHeader, now time.Time) (bool, error
 	if err := e.checkHeaderContext(h, parent, now); err != nil {
 		return false, err
 	}
-	node := newBlockNode(*h, parent)
+	node := e.newBlockNode(*h, hash, parent)
 	if err := e.store.PutRecords([]store.BlockRecord{node.record()}); err != nil {
 		return false, err
 	}
@@ -558,22 +587,18 @@ func (e *Engine) onMainChain(n *blockNode) bool {
 	return int(n.height) < len(e.main) && e.main[n.height] == n
 }
 
-func (e *Engine) clearCache() {
-	clear(e.blockCache)
-	clear(e.txidCache)
-}
+func (e *Engine) clearCache() { e.call.clear() }
 
 // flushBlocks stores the blocks of this call that no connect wrote, with
 // their index records as they stand now.
 func (e *Engine) flushBlocks() error {
 	var err error
-	for hash, n := range e.unsaved {
-		if err == nil {
-			err = e.store.PutBlock(n.record(), e.unsavedData[hash])
+	e.call.each(func(c *callBlock) {
+		if c.unsaved != nil && err == nil {
+			err = e.store.PutBlock(c.unsaved.record(), c.data)
 		}
-	}
-	clear(e.unsaved)
-	clear(e.unsavedData)
+		c.unsaved, c.data = nil, nil
+	})
 	return err
 }
 
@@ -585,6 +610,9 @@ func (e *Engine) fillReorg(res *Result, before *blockNode) error {
 		return nil
 	}
 	fork := findFork(before, after)
+	if after.parent == fork {
+		res.Connected = res.connected[:0]
+	}
 	for n := before; n != fork; n = n.parent {
 		b, err := e.loadBlock(n)
 		if err != nil {
@@ -614,7 +642,20 @@ func (e *Engine) logResult(res *Result, before *blockNode, err error) {
 	if len(res.Disconnected) > 0 {
 		e.log.Info("reorg", "depth", len(res.Disconnected), "old_tip", before.hash, "new_tip", after.hash, "height", after.height)
 	}
-	e.log.Debug("tip_changed", "hash", after.hash, "height", after.height)
+	// Enabled first: the arguments of a call cost allocations even when
+	// the handler drops the record, once per block in a simulation.
+	if e.log.Enabled(context.Background(), slog.LevelDebug) {
+		e.log.Debug("tip_changed", "hash", after.hash, "height", after.height)
+	}
+}
+
+// ids returns b's hash and, through Config.BlockIDs, its txids (nil
+// without the hook: computed when needed).
+func (e *Engine) ids(b *chain.Block) (chain.Hash, []chain.Hash) {
+	if e.blockIDs != nil {
+		return e.blockIDs(b)
+	}
+	return b.Hash(), nil
 }
 
 // serialize returns b's serialization, through Config.BlockBytes when set.

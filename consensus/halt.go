@@ -31,8 +31,7 @@ func (e *Engine) haltedErr() error {
 // noteFailure halts the engine when err is a store failure: any error but
 // a rule verdict or a caller's unknown block.
 func (e *Engine) noteFailure(err error) error {
-	var re *RuleError
-	if err == nil || errors.As(err, &re) || errors.Is(err, ErrUnknownBlock) || errors.Is(err, ErrHalted) || errors.Is(err, errGenesisInvalidate) {
+	if _, rule := errors.AsType[*RuleError](err); err == nil || rule || errors.Is(err, ErrUnknownBlock) || errors.Is(err, ErrHalted) || errors.Is(err, errGenesisInvalidate) {
 		return err
 	}
 	if e.halted == nil {

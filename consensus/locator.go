@@ -44,5 +44,8 @@ func (e *Engine) HeadersAfter(locator []chain.Hash, limit int) []chain.BlockHead
 // known invalid: either way a peer need not send it.
 func (e *Engine) HaveBlock(hash chain.Hash) bool {
 	n := e.index[hash]
+	if n == nil {
+		e.absent, e.absentValid = hash, true
+	}
 	return n != nil && (n.status.Has(store.StatusHaveData) || n.failed())
 }

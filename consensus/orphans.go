@@ -35,6 +35,9 @@ func newOrphanPool(max int) *orphanPool {
 }
 
 func (p *orphanPool) has(hash chain.Hash) bool {
+	if len(p.blocks) == 0 { // the usual case: spare hashing a 32-byte key
+		return false
+	}
 	_, ok := p.blocks[hash]
 	return ok
 }
@@ -91,6 +94,9 @@ func (p *orphanPool) remove(hash chain.Hash) {
 // takeChildren removes and returns the orphans whose parent is hash, in
 // arrival order.
 func (p *orphanPool) takeChildren(hash chain.Hash) []*chain.Block {
+	if len(p.blocks) == 0 { // the usual case: spare hashing a 32-byte key
+		return nil
+	}
 	ids := p.byParent[hash]
 	blocks := make([]*chain.Block, 0, len(ids))
 	for _, h := range ids {

@@ -26,7 +26,7 @@ func (e *Engine) info(n *blockNode) BlockInfo {
 		Hash:       n.hash,
 		Header:     n.header,
 		Height:     n.height,
-		ChainWork:  new(big.Int).Set(n.work),
+		ChainWork:  new(big.Int).Set(&n.work),
 		MedianTime: e.medianTimePast(n),
 		HaveData:   n.status.Has(store.StatusHaveData),
 		Valid:      n.status.Has(store.StatusValid),
@@ -159,12 +159,12 @@ func (e *Engine) Work(hash chain.Hash) (work *big.Int, invalid, ok bool) {
 	if n == nil {
 		return nil, false, false
 	}
-	return n.work, n.failed(), true
+	return &n.work, n.failed(), true
 }
 
 // TipWork returns the active tip's cumulative work and bits, without
 // building a BlockInfo. The caller must not modify the returned value.
 func (e *Engine) TipWork() (work *big.Int, bits uint32) {
 	tip := e.tip()
-	return tip.work, tip.header.Bits
+	return &tip.work, tip.header.Bits
 }

@@ -34,7 +34,7 @@ type ChainTip struct {
 func (e *Engine) ChainTips() []ChainTip {
 	var tips []ChainTip
 	for _, n := range e.index {
-		if len(n.children) > 0 && n != e.tip() {
+		if n.hasChildren() && n != e.tip() {
 			continue
 		}
 		fork := n

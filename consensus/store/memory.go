@@ -13,27 +13,31 @@ import (
 // Memory is a Store held in maps: what tests and in-process simulations use.
 // It copies what it is given and what it returns, as a disk store would.
 type Memory struct {
-	mu        sync.RWMutex
-	genesis   *chain.Hash
-	tip       chain.Hash
-	records   map[chain.Hash]memRecord
-	blocks    map[chain.Hash][]byte
-	undo      map[chain.Hash][]Output
+	mu      sync.RWMutex
+	genesis *chain.Hash
+	tip     chain.Hash
+	// table numbers the blocks and holds their headers and bytes, shared
+	// with other stores (MemoryOptions.Blocks) or the store's own. What
+	// the store holds of block id is blocks[id], undo[id] (non-empty undo
+	// data) and private[id] (a header or bytes that differ from the
+	// table's), in memory_options.go.
+	table     *BlockBytes
+	blocks    []memBlock
+	undo      map[uint32][]Output
+	private   map[uint32]privateBlock
 	utxos     map[chain.OutPoint]UTXO
 	byAddress map[chain.Address]map[chain.OutPoint]struct{}
 	history   map[chain.Address]map[[2]uint32]chain.Hash
 	txs       map[chain.Hash]TxLocation
 
-	noAddressIndex bool        // MemoryOptions.NoAddressIndex: byAddress stays empty
-	shared         *BlockBytes // MemoryOptions.Blocks, or nil
+	noAddressIndex bool // MemoryOptions.NoAddressIndex: byAddress stays empty
 }
 
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory {
 	return &Memory{
-		records:   map[chain.Hash]memRecord{},
-		blocks:    map[chain.Hash][]byte{},
-		undo:      map[chain.Hash][]Output{},
+		table:     NewBlockBytes(),
+		undo:      map[uint32][]Output{},
 		utxos:     map[chain.OutPoint]UTXO{},
 		byAddress: map[chain.Address]map[chain.OutPoint]struct{}{},
 		history:   map[chain.Address]map[[2]uint32]chain.Hash{},
@@ -62,9 +66,10 @@ func (m *Memory) Tip() (chain.Hash, error) {
 func (m *Memory) PutBlock(rec BlockRecord, block []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	hash := rec.Header.Hash()
-	m.putRecord(hash, rec)
-	m.blocks[hash] = m.keepBlock(hash, block)
+	if block == nil {
+		block = []byte{} // stored all the same
+	}
+	m.putRecord(rec.Header.Hash(), rec, block)
 	return nil
 }
 
@@ -73,7 +78,7 @@ func (m *Memory) PutRecords(recs []BlockRecord) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, r := range recs {
-		m.putRecord(r.Header.Hash(), r)
+		m.putRecord(r.Header.Hash(), r, nil)
 	}
 	return nil
 }
@@ -81,9 +86,11 @@ func (m *Memory) PutRecords(recs []BlockRecord) error {
 // ForEachRecord implements Store.
 func (m *Memory) ForEachRecord(fn func(BlockRecord) error) error {
 	m.mu.RLock()
-	recs := make([]BlockRecord, 0, len(m.records))
-	for _, r := range m.records {
-		recs = append(recs, r.blockRecord())
+	recs := make([]BlockRecord, 0, len(m.blocks))
+	for i := range m.blocks {
+		if b := &m.blocks[i]; b.flags&hasRecord != 0 {
+			recs = append(recs, BlockRecord{Header: *m.header(uint32(i), b), Height: b.height, Status: b.status})
+		}
 	}
 	m.mu.RUnlock()
 	for _, r := range recs {
@@ -98,22 +105,22 @@ func (m *Memory) ForEachRecord(fn func(BlockRecord) error) error {
 func (m *Memory) Block(hash chain.Hash) ([]byte, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	b, ok := m.blocks[hash]
-	if !ok {
+	id, b := m.block(hash)
+	if b == nil || b.flags&hasData == 0 {
 		return nil, ErrNotFound
 	}
-	return slices.Clone(b), nil
+	return slices.Clone(m.data(id, b)), nil
 }
 
 // Undo implements Store.
 func (m *Memory) Undo(hash chain.Hash) (*Undo, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	spent, ok := m.undo[hash]
-	if !ok {
+	id, b := m.block(hash)
+	if b == nil || b.flags&hasUndo == 0 {
 		return nil, ErrNotFound
 	}
-	return &Undo{Block: hash, Spent: slices.Clone(spent)}, nil
+	return &Undo{Block: hash, Spent: slices.Clone(m.undo[id])}, nil
 }
 
 // UTXO implements Store.
@@ -209,16 +216,23 @@ func (m *Memory) Apply(u *Update) error {
 		m.genesis = &g
 	}
 	m.tip = u.Tip
-	var first chain.Hash // the hash of u.Records[0], whose block u.Block is
-	for i, r := range u.Records {
-		hash := r.Header.Hash()
-		if i == 0 {
-			first = hash
+	trusted := len(u.RecordHashes) == len(u.Records)
+	var firstHash chain.Hash // of u.Records[0], whose number is firstID:
+	var firstID uint32       // a connect's undo data is for that block
+	for i := range u.Records {
+		r := &u.Records[i]
+		var hash chain.Hash
+		if trusted {
+			hash = u.RecordHashes[i]
+		} else {
+			hash = r.Header.Hash()
 		}
-		m.putRecord(hash, r)
-	}
-	if u.Block != nil && len(u.Records) > 0 {
-		m.blocks[first] = m.keepBlock(first, u.Block)
+		if i == 0 {
+			firstHash = hash
+			firstID = m.putRecord(hash, *r, u.Block) // u.Block is this record's block, when set
+		} else {
+			m.putRecord(hash, *r, nil)
+		}
 	}
 	for _, o := range u.Remove {
 		delete(m.utxos, o.OutPoint)
@@ -245,10 +259,22 @@ func (m *Memory) Apply(u *Update) error {
 		set[o.OutPoint] = struct{}{}
 	}
 	if u.PutUndo != nil {
-		m.undo[u.PutUndo.Block] = slices.Clone(u.PutUndo.Spent)
+		id := firstID
+		if len(u.Records) == 0 || u.PutUndo.Block != firstHash {
+			id = m.table.id(u.PutUndo.Block)
+		}
+		m.entryAt(id).flags |= hasUndo
+		if len(u.PutUndo.Spent) > 0 {
+			m.undo[id] = slices.Clone(u.PutUndo.Spent)
+		} else if len(m.undo) > 0 {
+			delete(m.undo, id) // a coinbase-only block's: the flag is all
+		}
 	}
 	if u.DeleteUndo != nil {
-		delete(m.undo, *u.DeleteUndo)
+		if id, b := m.block(*u.DeleteUndo); b != nil {
+			b.flags &^= hasUndo
+			delete(m.undo, id)
+		}
 	}
 	for _, e := range u.DeleteHistory {
 		if h := m.history[e.Address]; h != nil {

@@ -27,98 +27,216 @@ type MemoryOptions struct {
 func NewMemoryWith(opts MemoryOptions) *Memory {
 	m := NewMemory()
 	m.noAddressIndex = opts.NoAddressIndex
-	m.shared = opts.Blocks
+	if opts.Blocks != nil {
+		m.table = opts.Blocks
+	}
 	return m
 }
 
 // BlockBytes is a content-addressed table of serialized blocks shared by
 // Memory stores (MemoryOptions.Blocks). It is safe for concurrent use.
-// It also holds one copy of each block header the stores' records name.
+// It also holds one copy of each block header the stores' records name,
+// and numbers the blocks it knows: a store finds what it holds of a block
+// at that number in a slice of small values without pointers, instead of
+// in maps of its own (one look-up in a table every store reads, not
+// several in each store's, and nothing for the collector to scan). A store
+// made without a shared table has one of its own.
 type BlockBytes struct {
-	mu      sync.Mutex
-	blocks  map[chain.Hash][]byte
-	headers map[chain.Hash]*chain.BlockHeader
+	mu     sync.Mutex
+	ids    map[chain.Hash]uint32
+	blocks []sharedBlock // by id
+	held   int           // blocks with bytes
+}
+
+// sharedBlock is the table's copy of a block's header and bytes, each set
+// once and never changed.
+type sharedBlock struct {
+	header *chain.BlockHeader // nil until a store records the block
+	data   []byte             // nil until a store stores its bytes
 }
 
 // NewBlockBytes returns an empty shared table.
 func NewBlockBytes() *BlockBytes {
-	return &BlockBytes{blocks: map[chain.Hash][]byte{}, headers: map[chain.Hash]*chain.BlockHeader{}}
-}
-
-// header returns the table's copy of h (whose hash is hash).
-func (t *BlockBytes) header(hash chain.Hash, h *chain.BlockHeader) *chain.BlockHeader {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if held, ok := t.headers[hash]; ok && *held == *h {
-		return held
-	}
-	c := *h
-	if _, ok := t.headers[hash]; !ok {
-		t.headers[hash] = &c
-	}
-	return &c
+	return &BlockBytes{ids: map[chain.Hash]uint32{}}
 }
 
 // Len returns the number of distinct blocks held.
 func (t *BlockBytes) Len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.blocks)
+	return t.held
 }
 
-// intern returns the table's copy of block, adding a private copy when the
-// table has none. Bytes that differ from the held copy under the same hash
-// (which a valid block cannot have, but a store must not trust that) get a
-// private copy that is not shared.
-func (t *BlockBytes) intern(hash chain.Hash, block []byte) []byte {
+// lookup returns the number of hash and the table's copies, and false
+// when the table has none.
+func (t *BlockBytes) lookup(hash chain.Hash) (uint32, sharedBlock, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if held, ok := t.blocks[hash]; ok {
-		if len(held) == len(block) && (len(held) == 0 || &held[0] == &block[0]) || bytes.Equal(held, block) {
-			return held
+	id, ok := t.ids[hash]
+	if !ok {
+		return 0, sharedBlock{}, false
+	}
+	return id, t.blocks[id], true
+}
+
+// at returns the table's copies of block id.
+func (t *BlockBytes) at(id uint32) sharedBlock {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.blocks[id]
+}
+
+// id returns the number of hash, given one when it has none.
+func (t *BlockBytes) id(hash chain.Hash) uint32 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.idLocked(hash)
+}
+
+func (t *BlockBytes) idLocked(hash chain.Hash) uint32 {
+	if id, ok := t.ids[hash]; ok {
+		return id
+	}
+	id := uint32(len(t.blocks))
+	t.ids[hash] = id
+	t.blocks = append(t.blocks, sharedBlock{})
+	return id
+}
+
+// shareOutcome says which of a store's header and bytes the table holds.
+type shareOutcome struct {
+	header, data bool
+}
+
+// share numbers hash and, under one lock, offers the table header h and,
+// when not nil, block: the first header recorded under a hash and the
+// first bytes stored under it are the table's; shared reports whether h
+// and block are equal to the table's copies (else the store keeps private
+// copies: a valid block cannot differ under its hash, but a store must not
+// trust that).
+func (t *BlockBytes) share(hash chain.Hash, h *chain.BlockHeader, block []byte) (id uint32, shared shareOutcome) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	id = t.idLocked(hash)
+	b := &t.blocks[id]
+	if b.header == nil {
+		c := *h
+		b.header = &c
+	}
+	shared.header = *b.header == *h
+	if block != nil {
+		if b.data == nil {
+			b.data = slices.Clone(block)
+			if b.data == nil {
+				b.data = []byte{}
+			}
+			t.held++
 		}
-		return slices.Clone(block)
+		held := b.data
+		shared.data = len(held) == len(block) && (len(held) == 0 || &held[0] == &block[0]) || bytes.Equal(held, block)
 	}
-	c := slices.Clone(block)
-	t.blocks[hash] = c
-	return c
+	return id, shared
 }
 
-// keepBlock returns the bytes m stores for block: a reference into the shared
-// table, or a private copy.
-func (m *Memory) keepBlock(hash chain.Hash, block []byte) []byte {
-	if m.shared != nil {
-		return m.shared.intern(hash, block)
-	}
-	return slices.Clone(block)
-}
-
-// memRecord is a BlockRecord as Memory holds it: the header, which never
-// changes, by reference (shared through MemoryOptions.Blocks), the height
-// and status, which are the store's own.
-type memRecord struct {
-	header *chain.BlockHeader
+// memBlock is what Memory holds of one block, at the table's number for
+// it: its index record's height and status (the header is the table's,
+// or a private copy) and whether it has the block's bytes and undo data.
+// A zero memBlock is no entry.
+type memBlock struct {
 	height uint32
 	status BlockStatus
+	flags  memFlags
 }
 
-func (r memRecord) blockRecord() BlockRecord {
-	return BlockRecord{Header: *r.header, Height: r.height, Status: r.status}
+// memFlags say what a store holds of a block.
+type memFlags uint8
+
+const (
+	hasRecord     memFlags = 1 << iota
+	hasData                // the bytes: the table's, or private
+	hasUndo                // undo data: in Memory.undo when not empty
+	privateHeader          // the header differs from the table's: in Memory.private
+	privateData            // the bytes differ from the table's: in Memory.private
+)
+
+// privateBlock holds a header or bytes that differ from the table's copy
+// under the same hash. Replaced, never changed.
+type privateBlock struct {
+	header *chain.BlockHeader
+	data   []byte
 }
 
-// putRecord stores rec under hash, keeping the header already held when a
-// record only changes status.
-func (m *Memory) putRecord(hash chain.Hash, rec BlockRecord) {
-	old, ok := m.records[hash]
-	var h *chain.BlockHeader
-	switch {
-	case ok && *old.header == rec.Header:
-		h = old.header
-	case m.shared != nil:
-		h = m.shared.header(hash, &rec.Header)
-	default:
-		c := rec.Header
-		h = &c
+// block returns the table's number for hash and the store's entry, or nil.
+func (m *Memory) block(hash chain.Hash) (uint32, *memBlock) {
+	id, _, ok := m.table.lookup(hash)
+	if !ok || int(id) >= len(m.blocks) {
+		return 0, nil
 	}
-	m.records[hash] = memRecord{header: h, height: rec.Height, status: rec.Status}
+	return id, &m.blocks[id]
+}
+
+// entryAt returns the entry of the table's block id, growing m.blocks
+// (with empty entries) to hold it. The pointer is good until the next call.
+func (m *Memory) entryAt(id uint32) *memBlock {
+	if int(id) >= len(m.blocks) {
+		m.blocks = append(m.blocks, make([]memBlock, int(id)+1-len(m.blocks))...)
+	}
+	return &m.blocks[id]
+}
+
+// header returns the header the store holds for block id.
+func (m *Memory) header(id uint32, b *memBlock) *chain.BlockHeader {
+	if b.flags&privateHeader != 0 {
+		return m.private[id].header
+	}
+	return m.table.at(id).header
+}
+
+// data returns the bytes the store holds for block id.
+func (m *Memory) data(id uint32, b *memBlock) []byte {
+	if b.flags&privateData != 0 {
+		return m.private[id].data
+	}
+	return m.table.at(id).data
+}
+
+// putRecord stores rec under hash and block (when not nil) as the block's
+// serialization.
+func (m *Memory) putRecord(hash chain.Hash, rec BlockRecord, block []byte) (id uint32) {
+	id, shared := m.table.share(hash, &rec.Header, block)
+	b := m.entryAt(id)
+	switch {
+	case shared.header:
+		b.flags &^= privateHeader
+	case b.flags&(hasRecord|privateHeader) == hasRecord|privateHeader && *m.private[id].header == rec.Header:
+		// a status change of a record with a private header
+	default:
+		p := m.private[id]
+		c := rec.Header
+		p.header = &c
+		m.setPrivate(id, p)
+		b.flags |= privateHeader
+	}
+	b.height, b.status = rec.Height, rec.Status
+	b.flags |= hasRecord
+	if block == nil {
+		return id
+	}
+	b.flags |= hasData
+	if shared.data {
+		b.flags &^= privateData
+		return id
+	}
+	p := m.private[id]
+	p.data = slices.Clone(block)
+	m.setPrivate(id, p)
+	b.flags |= privateData
+	return id
+}
+
+func (m *Memory) setPrivate(id uint32, p privateBlock) {
+	if m.private == nil {
+		m.private = map[uint32]privateBlock{}
+	}
+	m.private[id] = p
 }

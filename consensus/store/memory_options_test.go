@@ -56,7 +56,7 @@ func TestMemorySharedBlockBytes(t *testing.T) {
 	if err := s2.Apply(&Update{Records: []BlockRecord{rec}, Block: bytes.Clone(raw)}); err != nil {
 		t.Fatal(err)
 	}
-	if table.Len() != 1 || &s1.blocks[hash][0] != &s2.blocks[hash][0] {
+	if table.Len() != 1 || &s1.heldData(hash)[0] != &s2.heldData(hash)[0] {
 		t.Fatalf("blocks not shared: table holds %d", table.Len())
 	}
 	raw[0] = 'X' // the caller's slice is not the stored one
@@ -97,7 +97,7 @@ func TestMemorySharedHeaders(t *testing.T) {
 	if err := s2.PutRecords([]BlockRecord{{Header: hdr, Height: 1, Status: StatusHaveData | StatusValid}}); err != nil {
 		t.Fatal(err)
 	}
-	if s1.records[hash].header != s2.records[hash].header {
+	if s1.heldHeader(hash) != s2.heldHeader(hash) {
 		t.Fatal("headers not shared")
 	}
 	want := map[*Memory]BlockStatus{s1: StatusHaveData, s2: StatusHaveData | StatusValid}
@@ -109,5 +109,72 @@ func TestMemorySharedHeaders(t *testing.T) {
 		if len(got) != 1 || got[0].Header != hdr || got[0].Height != 1 || got[0].Status != status {
 			t.Fatalf("records %+v, want one with status %v", got, status)
 		}
+	}
+}
+
+// heldHeader returns the header m holds for hash, by reference.
+func (m *Memory) heldHeader(hash chain.Hash) *chain.BlockHeader {
+	id, b := m.block(hash)
+	return m.header(id, b)
+}
+
+// heldData returns the bytes m holds for hash, by reference.
+func (m *Memory) heldData(hash chain.Hash) []byte {
+	id, b := m.block(hash)
+	return m.data(id, b)
+}
+
+// TestMemoryPrivateCopies: a store given a header or bytes that differ
+// from the shared table's copy under the same hash (a hash the caller got
+// wrong) keeps and returns its own, through status changes, and a store
+// without a shared table behaves the same; undo data, empty or not, reads
+// back until deleted.
+func TestMemoryPrivateCopies(t *testing.T) {
+	table := NewBlockBytes()
+	hdr := chain.BlockHeader{Nonce: 1}
+	hash := hdr.Hash()
+	other := chain.BlockHeader{Nonce: 2} // recorded under hash's key below
+	first := NewMemoryWith(MemoryOptions{Blocks: table})
+	if err := first.PutBlock(BlockRecord{Header: hdr, Height: 1}, []byte("first")); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*Memory{NewMemoryWith(MemoryOptions{Blocks: table}), NewMemory()} {
+		u := &Update{Records: []BlockRecord{{Header: other, Height: 1}}, RecordHashes: []chain.Hash{hash}, Block: []byte("second"),
+			PutUndo: &Undo{Block: hash, Spent: []Output{{UTXO: UTXO{Amount: 5}}}}}
+		if err := s.Apply(u); err != nil {
+			t.Fatal(err)
+		}
+		u = &Update{Records: []BlockRecord{{Header: other, Height: 1, Status: StatusValid}}, RecordHashes: []chain.Hash{hash}}
+		if err := s.Apply(u); err != nil {
+			t.Fatal(err)
+		}
+		var recs []BlockRecord
+		if err := s.ForEachRecord(func(r BlockRecord) error { recs = append(recs, r); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 1 || recs[0].Header != other || recs[0].Status != StatusValid {
+			t.Fatalf("records %+v, want the store's own header with its new status", recs)
+		}
+		if raw, err := s.Block(hash); err != nil || string(raw) != "second" {
+			t.Fatalf("Block = %q, %v; want the store's own bytes", raw, err)
+		}
+		if undo, err := s.Undo(hash); err != nil || len(undo.Spent) != 1 || undo.Spent[0].UTXO.Amount != 5 {
+			t.Fatalf("Undo = %+v, %v", undo, err)
+		}
+		if err := s.Apply(&Update{PutUndo: &Undo{Block: hash}}); err != nil {
+			t.Fatal(err)
+		}
+		if undo, err := s.Undo(hash); err != nil || len(undo.Spent) != 0 {
+			t.Fatalf("empty Undo = %+v, %v", undo, err)
+		}
+		if err := s.Apply(&Update{DeleteUndo: &hash}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Undo(hash); err != ErrNotFound {
+			t.Fatalf("deleted Undo: %v, want ErrNotFound", err)
+		}
+	}
+	if raw, err := first.Block(hash); err != nil || string(raw) != "first" {
+		t.Fatalf("first store's Block = %q, %v", raw, err)
 	}
 }

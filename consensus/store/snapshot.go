@@ -2,6 +2,7 @@ package store
 
 import (
 	"maps"
+	"slices"
 
 	"github.com/devchain/devchain/chain"
 )
@@ -38,16 +39,16 @@ func (m *Memory) Snapshot() (Snapshot, error) {
 	defer m.mu.RUnlock()
 	c := &Memory{
 		tip:       m.tip,
-		records:   maps.Clone(m.records),
-		blocks:    maps.Clone(m.blocks),
+		table:     m.table,
+		blocks:    slices.Clone(m.blocks),
 		undo:      maps.Clone(m.undo),
+		private:   maps.Clone(m.private),
 		utxos:     maps.Clone(m.utxos),
 		byAddress: make(map[chain.Address]map[chain.OutPoint]struct{}, len(m.byAddress)),
 		history:   make(map[chain.Address]map[[2]uint32]chain.Hash, len(m.history)),
 		txs:       maps.Clone(m.txs),
 
 		noAddressIndex: m.noAddressIndex,
-		shared:         m.shared,
 	}
 	if m.genesis != nil {
 		g := *m.genesis

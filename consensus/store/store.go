@@ -79,6 +79,11 @@ type Update struct {
 	Tip chain.Hash
 	// Records are block index entries to write (status changes).
 	Records []BlockRecord
+	// RecordHashes, when it has one hash per record, holds the hashes of
+	// Records' headers, in order, as the caller computed them (the engine
+	// hashes each block once): a store may use them instead of hashing the
+	// headers again, so they must be right.
+	RecordHashes []chain.Hash
 	// Block, when set, is the serialization of the block of Records[0],
 	// stored with the update (as PutBlock would) so that a block arriving
 	// and connecting is one write.
@@ -152,7 +157,9 @@ type Store interface {
 	ForEachHistory(fn func(HistoryEntry) error) error
 	// TxLocation finds a main-chain transaction, and false if there is none.
 	TxLocation(txid chain.Hash) (TxLocation, bool, error)
-	// Apply writes one update atomically.
+	// Apply writes one update atomically. It keeps nothing of u once it
+	// returns but the bytes of u.Block, which nobody changes: the caller
+	// may reuse the update and its other slices.
 	Apply(u *Update) error
 	// Close releases the store; a Badger store is flushed to disk.
 	Close() error

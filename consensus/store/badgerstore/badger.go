@@ -355,10 +355,14 @@ func updateOps(u *store.Update) []op {
 	ops := make([]op, 0, n)
 	set := func(key, value []byte) { ops = append(ops, op{key: key, value: value}) }
 	del := func(key []byte) { ops = append(ops, op{key: key, del: true}) }
+	// The batch is written after Apply returns, and the caller may reuse
+	// u (store.Store.Apply): the values are copies, never u's memory.
 	if u.Genesis != nil {
-		set(keyGenesis, u.Genesis[:])
+		genesis := *u.Genesis
+		set(keyGenesis, genesis[:])
 	}
-	set(keyTip, u.Tip[:])
+	tip := u.Tip
+	set(keyTip, tip[:])
 	for i, r := range u.Records {
 		hash := r.Header.Hash()
 		set(hashKey(prefixRecord, hash), encodeRecord(r))
