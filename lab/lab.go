@@ -87,11 +87,10 @@ type Lab struct {
 
 	blocks []*blockRec
 	byHash map[chain.Hash]int32
-	// minedBytes holds each mined block's serialization, made once and
-	// shared by every node's engine and store (blockBytes).
-	minedBytes map[*chain.Block][]byte
-	// blockIDs holds the hash of each mined block (shared work).
-	blockIDs map[*chain.Block]chain.Hash
+	// mined holds what is the same for every node about each mined block
+	// (its bytes, hash and txids): computed once, shared by every node's
+	// engine and store as a signature cache is (blockBytes, blockIDs).
+	mined map[*chain.Block]*minedBlock
 
 	trace *tracer
 	// pendingNetwork counts the partition and churn events still to come.
@@ -138,9 +137,8 @@ func New(cfg *Config, opt Options) (*Lab, error) {
 		seed:   cfg.SeedValue(),
 		byHash: map[chain.Hash]int32{},
 
-		minedBytes: map[*chain.Block][]byte{},
-		blockIDs:   map[*chain.Block]chain.Hash{},
-		trace:      newTracer(opt.Trace),
+		mined: map[*chain.Block]*minedBlock{},
+		trace: newTracer(opt.Trace),
 	}
 	l.tally.stats.depthHist = map[int]int{}
 	l.serial = &cursor{l: l, direct: true, trace: l.trace, tally: &l.tally}
@@ -242,20 +240,42 @@ func (l *Lab) addBlock(r *blockRec) int32 {
 	l.blocks = append(l.blocks, r)
 	l.byHash[r.hash] = id
 	if r.block != nil {
-		l.minedBytes[r.block] = r.block.Serialize()
-		l.blockIDs[r.block] = r.hash
+		l.mined[r.block] = &minedBlock{bytes: r.block.Serialize(), hash: r.hash, txids: r.block.TxIDs()}
 	}
 	return id
+}
+
+// minedBlock is the immutable facts of a mined block.
+type minedBlock struct {
+	bytes []byte
+	hash  chain.Hash
+	txids []chain.Hash
 }
 
 // blockBytes is every node's consensus.Config.BlockBytes: a block the lab
 // mined (and carries by pointer to every node) is serialized once; a block a
 // node decoded from a sync answer is serialized by that node.
 func (l *Lab) blockBytes(b *chain.Block) []byte {
-	if raw, ok := l.minedBytes[b]; ok {
-		return raw
+	if m, ok := l.mined[b]; ok {
+		return m.bytes
 	}
 	return b.Serialize()
+}
+
+// blockIDs is every node's consensus.Config.BlockIDs, as blockBytes.
+func (l *Lab) blockIDs(b *chain.Block) (chain.Hash, []chain.Hash) {
+	if m, ok := l.mined[b]; ok {
+		return m.hash, m.txids
+	}
+	return b.Hash(), b.TxIDs()
+}
+
+// hashOf is b's hash, as blockBytes.
+func (l *Lab) hashOf(b *chain.Block) chain.Hash {
+	if m, ok := l.mined[b]; ok {
+		return m.hash
+	}
+	return b.Hash()
 }
 
 // Run runs the simulation to its end: mining until stop, then the network

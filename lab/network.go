@@ -346,15 +346,6 @@ func (l *Lab) gossipID(m protocol.Message) (chain.Hash, bool) {
 	return chain.Hash{}, false
 }
 
-// hashOf is b's hash: looked up for a block the lab mined (every node
-// holds the same value), computed for one a node decoded itself.
-func (l *Lab) hashOf(b *chain.Block) chain.Hash {
-	if h, ok := l.blockIDs[b]; ok {
-		return h
-	}
-	return b.Hash()
-}
-
 // seenCache remembers the gossip message ids a node received for
 // seenTTL, as GossipSub's seen cache does (its default TTL is 2 minutes).
 type seenCache struct {

@@ -83,7 +83,7 @@ func newSimNode(l *Lab, i int, shared sharedStore, slack time.Duration) (*simNod
 	sigCache := shared.sigCache
 	st := store.NewMemoryWith(store.MemoryOptions{NoAddressIndex: true, Blocks: shared.blocks})
 	eng, err := consensus.New(consensus.Config{Params: l.params, Store: st, SigCache: sigCache, Indexers: labIndexers(l.cfg),
-		BlockBytes: l.blockBytes})
+		BlockBytes: l.blockBytes, BlockIDs: l.blockIDs})
 	if err != nil {
 		return nil, fmt.Errorf("lab: node %d: %w", i, err)
 	}
