@@ -137,7 +137,7 @@ type laterNote struct {
 // anything else waits for the merge.
 func (c *cursor) push(e event) {
 	if c.direct {
-		c.l.q.push(e)
+		c.l.enqueue(e)
 		return
 	}
 	if e.kind == evWake && e.node == c.node && e.t < c.end {

@@ -283,10 +283,10 @@ func (l *Lab) hashOf(b *chain.Block) chain.Hash {
 func (l *Lab) Run() (*Result, error) {
 	l.schedule()
 	var reported uint64
-	for l.q.len() > 0 && !l.finished() {
-		if l.window != nil && l.q.items[0].kind.oneNode() {
-			l.window.run()
-		} else {
+	for !l.finished() {
+		if l.window != nil && l.window.ready() && l.window.run() {
+			// a window of one-node events ran
+		} else if l.q.len() > 0 {
 			e := l.q.pop()
 			l.now = e.t
 			l.serial.now = e.t
@@ -294,6 +294,8 @@ func (l *Lab) Run() (*Result, error) {
 			if err := l.handle(e); err != nil {
 				return nil, err
 			}
+		} else {
+			break
 		}
 		if l.opt.Progress != nil && l.tally.events/l.opt.ProgressEvents != reported {
 			reported = l.tally.events / l.opt.ProgressEvents
@@ -305,6 +307,17 @@ func (l *Lab) Run() (*Result, error) {
 		return nil, fmt.Errorf("lab: write trace: %w", err)
 	}
 	return l.result()
+}
+
+// enqueue queues an event: a one-node event of a windowed run goes to
+// the window runner's slots, numbered by the queue all the same.
+func (l *Lab) enqueue(e event) {
+	if l.window == nil || !e.kind.oneNode() {
+		l.q.push(e)
+		return
+	}
+	e.seq = l.q.nextSeq()
+	l.window.b.push(e)
 }
 
 // finished reports whether the run is over: mining stopped, nothing in

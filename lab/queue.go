@@ -49,6 +49,12 @@ func less(a, b *event) bool {
 	return a.seq < b.seq
 }
 
+// nextSeq numbers an event scheduled elsewhere (window.go's slots).
+func (q *queue) nextSeq() uint64 {
+	q.seq++
+	return q.seq
+}
+
 // push schedules e (its seq is assigned here).
 func (q *queue) push(e event) {
 	q.seq++

@@ -33,6 +33,9 @@ type windowRunner struct {
 	l       *Lab
 	span    int64
 	workers []*cursor
+	// b holds the one-node events; the lab's queue holds the others.
+	b       *buckets
+	scratch []event
 	// byNode[i] holds node i's events of the current window, in order,
 	// each with its rank in the window (the order they left the queue);
 	// active lists the nodes with events, in order of their first.
@@ -98,7 +101,8 @@ func newWindowRunner(l *Lab) *windowRunner {
 	if span <= 0 {
 		return nil
 	}
-	w := &windowRunner{l: l, span: span, byNode: make([][]rankedEvent, len(l.nodes)), minParallel: minParallelNodes}
+	w := &windowRunner{l: l, span: span, b: newBuckets(span), byNode: make([][]rankedEvent, len(l.nodes)),
+		minParallel: minParallelNodes}
 	if l.opt.parallelFrom > 0 {
 		w.minParallel = l.opt.parallelFrom
 	}
@@ -112,21 +116,43 @@ func newWindowRunner(l *Lab) *windowRunner {
 	return w
 }
 
-// run takes one window of one-node events off the queue, steps them and
-// merges what they did.
-func (w *windowRunner) run() {
+// ready reports whether a window comes next: the earliest slot of
+// one-node events starts no later than the network's next event.
+func (w *windowRunner) ready() bool {
+	k, ok := w.b.first()
+	return ok && (w.l.q.len() == 0 || w.l.q.items[0].t >= k*w.span)
+}
+
+// run takes the earliest slot of one-node events (up to the network's next
+// event, when that falls in the slot), steps them and merges what they
+// did. It reports false when the network's event must run first (it is
+// the earliest of all).
+func (w *windowRunner) run() bool {
 	l := w.l
-	end := l.q.items[0].t + w.span
-	for l.q.len() > 0 {
-		top := &l.q.items[0]
-		if top.t >= end {
-			break
+	k, _ := w.b.first()
+	start := k * w.span
+	end := start + w.span
+	evs := w.b.take()
+	evs, w.scratch = sortByTime(evs, w.scratch, start, w.span)
+	take := len(evs)
+	if l.q.len() > 0 && l.q.items[0].t < end {
+		// The network's event ends the window: what follows it waits.
+		g := &l.q.items[0]
+		end = g.t
+		take, _ = slices.BinarySearchFunc(evs, g, func(e event, g *event) int {
+			if less(&e, g) {
+				return -1
+			}
+			return 1
+		})
+		rest := evs[take:]
+		slices.SortStableFunc(rest, func(a, b event) int { return cmpInt(a.seq, b.seq) })
+		w.b.putBack(rest)
+		if take == 0 {
+			return false
 		}
-		if !top.kind.oneNode() {
-			end = top.t // the network's event runs after the window
-			break
-		}
-		e := l.q.pop()
+	}
+	for i, e := range evs[:take] {
 		node := e.node
 		if e.kind == evDeliver {
 			node = l.links[e.link].to
@@ -134,9 +160,11 @@ func (w *windowRunner) run() {
 		if len(w.byNode[node]) == 0 {
 			w.active = append(w.active, node)
 		}
-		w.byNode[node] = append(w.byNode[node], rankedEvent{e, w.taken})
-		w.taken++
+		w.byNode[node] = append(w.byNode[node], rankedEvent{e, int32(i)})
 	}
+	w.taken = int32(take)
+	clear(evs) // the messages are the nodes' now
+	w.b.recycle(evs)
 	for _, c := range w.workers {
 		c.end = end
 	}
@@ -152,11 +180,13 @@ func (w *windowRunner) run() {
 	}
 	w.merge()
 	for _, node := range w.active {
+		clear(w.byNode[node])
 		w.byNode[node] = w.byNode[node][:0]
 	}
 	w.active = w.active[:0]
 	w.taken = 0
 	w.next.Store(0)
+	return true
 }
 
 // work steps nodes of the window until none is left.
@@ -246,7 +276,7 @@ func (w *windowRunner) merge() {
 	// numbers them (ties in time) in the order of their causes.
 	w.out = w.byCause(out)
 	for i := range w.out {
-		l.q.push(w.out[i].ev)
+		l.enqueue(w.out[i].ev)
 		w.out[i].ev.msg = nil
 	}
 	if len(later) > 0 {
