@@ -29,7 +29,7 @@ type Options struct {
 	ProgressEvents uint64
 
 	// oneEventAtATime turns the windows off (window.go): the tests compare
-	// the two; parallelFrom, when set, is the tests' minParallelNodes.
+	// the two; parallelFrom, when set, is the tests' minParallelEvents.
 	oneEventAtATime bool
 	parallelFrom    int
 }

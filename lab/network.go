@@ -351,6 +351,11 @@ func (l *Lab) gossipID(m protocol.Message) (chain.Hash, bool) {
 type seenCache struct {
 	at     map[chain.Hash]int64
 	pruned int64
+	// last and lastAt repeat the entry added last: most duplicates are of
+	// it (a block arrives from every neighbour within a latency), and they
+	// are answered without the map.
+	last   chain.Hash
+	lastAt int64
 }
 
 const seenTTL = 120_000_000
@@ -359,11 +364,14 @@ const seenTTL = 120_000_000
 func (c *seenCache) add(id chain.Hash, now int64) bool {
 	if c.at == nil {
 		c.at = map[chain.Hash]int64{}
+	} else if id == c.last && now-c.lastAt < seenTTL {
+		return false
 	}
 	if t, ok := c.at[id]; ok && now-t < seenTTL {
 		return false
 	}
 	c.at[id] = now
+	c.last, c.lastAt = id, now
 	if now-c.pruned > seenTTL {
 		c.pruned = now
 		for k, t := range c.at {

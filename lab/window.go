@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
 )
 
 // Stepping nodes on every core, with the same bytes out.
@@ -24,9 +23,9 @@ import (
 // its own. The result is the same whatever GOMAXPROCS, and the same as
 // stepping one event at a time (tests check both).
 
-// minParallelNodes is the number of nodes a window must concern before
-// it is worth other goroutines; smaller windows run on the caller's.
-const minParallelNodes = 32
+// minParallelEvents is the number of events a window must hold before it
+// is worth other goroutines; smaller windows run on the caller's.
+const minParallelEvents = 64
 
 // windowRunner runs windows for one lab.
 type windowRunner struct {
@@ -38,12 +37,10 @@ type windowRunner struct {
 	scratch []event
 	// byNode[i] holds node i's events of the current window, in order,
 	// each with its rank in the window (the order they left the queue);
-	// active lists the nodes with events, in order of their first.
+	// only the worker whose part holds node i touches it.
 	byNode [][]rankedEvent
 	taken  int32 // events taken off the queue for the window
-	active []int32
-	next   atomic.Int64
-	// minParallel is minParallelNodes (tests lower it); parallel counts
+	// minParallel is minParallelEvents (tests lower it); parallel counts
 	// the windows that used the workers.
 	minParallel int
 	parallel    int
@@ -102,7 +99,7 @@ func newWindowRunner(l *Lab) *windowRunner {
 		return nil
 	}
 	w := &windowRunner{l: l, span: span, b: newBuckets(span), byNode: make([][]rankedEvent, len(l.nodes)),
-		minParallel: minParallelNodes}
+		minParallel: minParallelEvents}
 	if l.opt.parallelFrom > 0 {
 		w.minParallel = l.opt.parallelFrom
 	}
@@ -152,53 +149,55 @@ func (w *windowRunner) run() bool {
 			return false
 		}
 	}
-	for i, e := range evs[:take] {
+	w.taken = int32(take)
+	for _, c := range w.workers {
+		c.end = end
+	}
+	// Each worker takes the nodes n with n % workers == its number and
+	// finds their events itself: the split costs the loop nothing.
+	if take < w.minParallel || len(w.workers) == 1 {
+		w.work(w.workers[0], 0, 1, evs[:take])
+	} else {
+		w.parallel++
+		var wg sync.WaitGroup
+		for i, c := range w.workers[1:] {
+			wg.Go(func() { w.work(c, i+1, len(w.workers), evs[:take]) })
+		}
+		w.work(w.workers[0], 0, len(w.workers), evs[:take]) // the loop's goroutine is a worker too
+		wg.Wait()
+	}
+	clear(evs) // the messages are the nodes' now
+	w.b.recycle(evs)
+	w.merge()
+	w.taken = 0
+	return true
+}
+
+// work steps the window's events of the nodes of one part, each node's in
+// queue order.
+func (w *windowRunner) work(c *cursor, part, parts int, evs []event) {
+	l := w.l
+	active := c.active[:0]
+	for i := range evs {
+		e := &evs[i]
 		node := e.node
 		if e.kind == evDeliver {
 			node = l.links[e.link].to
 		}
+		if int(node)%parts != part {
+			continue
+		}
 		if len(w.byNode[node]) == 0 {
-			w.active = append(w.active, node)
+			active = append(active, node)
 		}
-		w.byNode[node] = append(w.byNode[node], rankedEvent{e, int32(i)})
+		w.byNode[node] = append(w.byNode[node], rankedEvent{*e, int32(i)})
 	}
-	w.taken = int32(take)
-	clear(evs) // the messages are the nodes' now
-	w.b.recycle(evs)
-	for _, c := range w.workers {
-		c.end = end
-	}
-	if len(w.active) < w.minParallel || len(w.workers) == 1 {
-		w.work(w.workers[0])
-	} else {
-		w.parallel++
-		var wg sync.WaitGroup
-		for _, c := range w.workers {
-			wg.Go(func() { w.work(c) })
-		}
-		wg.Wait()
-	}
-	w.merge()
-	for _, node := range w.active {
+	for _, node := range active {
+		c.runNode(l.nodes[node], w.byNode[node])
 		clear(w.byNode[node])
 		w.byNode[node] = w.byNode[node][:0]
 	}
-	w.active = w.active[:0]
-	w.taken = 0
-	w.next.Store(0)
-	return true
-}
-
-// work steps nodes of the window until none is left.
-func (w *windowRunner) work(c *cursor) {
-	for {
-		k := w.next.Add(1) - 1
-		if k >= int64(len(w.active)) {
-			return
-		}
-		node := w.active[k]
-		c.runNode(w.l.nodes[node], w.byNode[node])
-	}
+	c.active = active
 }
 
 // rankedEvent is an event of a window with its rank (the order it left
