@@ -57,7 +57,8 @@ const (
 )
 
 // Lab is one run: the simulated nodes, the network between them and the
-// event queue. It is single-threaded; runs of a sweep are separate Labs.
+// event queue. Run steps the nodes of a window on every core (window.go); runs
+// of a sweep are separate Labs.
 type Lab struct {
 	cfg    *Config
 	opt    Options

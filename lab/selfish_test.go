@@ -68,7 +68,7 @@ func TestSelfishRevenue(t *testing.T) {
 	}
 	for _, p := range points {
 		t.Run(fmt.Sprintf("a=%.3f,g=%.1f", p.a, p.g), func(t *testing.T) {
-			t.Parallel() // each run is its own single-threaded Lab
+			t.Parallel() // each run is its own Lab
 			c := selfishConfig(p.a, p.g, honest, blocks)
 			seed := int64(1000*p.a) + int64(10*p.g)
 			c.Seed = &seed

@@ -13,7 +13,7 @@ import (
 )
 
 // Sweep runs a config once per value of one parameter, runs in parallel
-// (each run is its own single-threaded Lab, so its bytes do not depend on
+// (each run is its own Lab, so its bytes do not depend on
 // the others), and plots a figure against the parameter.
 type Sweep struct {
 	Base   []byte // the config's JSON
