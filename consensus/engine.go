@@ -76,8 +76,11 @@ type Engine struct {
 	// mainTimes are the timestamps of main's blocks, side by side: the
 	// median time past of a main-chain block reads one cache line, not
 	// eleven scattered nodes.
-	mainTimes  []uint32
-	candidates map[*blockNode]struct{}
+	mainTimes []uint32
+	// candidates are the blocks that may become the tip, each marked by
+	// its candidate flag: usually the tip and the block extending it, so a
+	// short slice (no map insert, delete and walk per block).
+	candidates []*blockNode
 	orphans    orphanPool // by value: an empty pool costs no pointer chase
 	// rejected are hashes refused for good that the index does not hold,
 	// so their orphans and late children are refused too.
@@ -169,7 +172,6 @@ func New(cfg Config) (*Engine, error) {
 		store:       cfg.Store,
 		log:         cfg.Logger,
 		index:       map[chain.Hash]*blockNode{},
-		candidates:  map[*blockNode]struct{}{},
 		orphans:     *newOrphanPool(cfg.MaxOrphans),
 		rejected:    newRecentRejects(),
 		call:        newCallBlocks(),
@@ -281,13 +283,34 @@ func (e *Engine) loadIndex() error {
 	return nil
 }
 
-// lookup is e.index[hash], without the map for a hash HaveBlock just
-// found missing.
+// lookup is e.index[hash], without the map for a hash HaveBlock or lookup
+// just found missing (remembered until a node joins the index).
 func (e *Engine) lookup(hash chain.Hash) *blockNode {
 	if e.absentValid && e.absent == hash {
 		return nil
 	}
-	return e.index[hash]
+	n := e.index[hash]
+	if n == nil {
+		e.absent, e.absentValid = hash, true
+	}
+	return n
+}
+
+// find is lookup(hash) for a block whose header names prev as its previous
+// block. Every indexed block but the genesis is linked under its parent
+// (addNode), so a child of the tip is among the tip's children: usually
+// none, and no map look-up.
+func (e *Engine) find(hash, prev chain.Hash) *blockNode {
+	tip := e.tip()
+	if tip.hash != prev {
+		return e.lookup(hash)
+	}
+	for c := tip.firstChild; c != nil; c = c.nextSibling {
+		if c.hash == hash {
+			return c
+		}
+	}
+	return nil
 }
 
 // addNode links n into the index under its parent.
@@ -339,7 +362,7 @@ func (e *Engine) ProcessBlock(b *chain.Block, now time.Time) (*Result, error) {
 // through the block's own error when they concern it.
 func (e *Engine) processBlock(b *chain.Block, txids []chain.Hash, now time.Time, res *Result) error {
 	hash := res.Hash
-	known := e.lookup(hash) // nil, or the header's node
+	known := e.find(hash, b.Header.PrevBlock) // nil, or the header's node
 	if n := known; n != nil {
 		if n.failed() {
 			return ruleError(ErrKnownInvalid, "block %s is known invalid", hash)
