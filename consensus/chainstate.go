@@ -220,9 +220,7 @@ func (e *Engine) rebuildCandidates() {
 	clear(e.candidates)
 	e.candidates = e.candidates[:0]
 	e.addCandidate(e.tip())
-	for _, n := range e.index {
-		e.considerCandidate(n)
-	}
+	e.index.each(e.considerCandidate)
 }
 
 // pruneCandidates drops candidates with less work than the tip.

@@ -52,6 +52,10 @@ type Config struct {
 	// to hundreds of engines and hashes it once). The engine only reads
 	// the txids. Nil: hashed here.
 	BlockIDs func(b *chain.Block) (hash chain.Hash, txids []chain.Hash)
+	// BlockNumbers, when set, numbers the hashes of the block index (a
+	// table shared by many engines, index.go). Nil: the store's numbers
+	// when it has them (store.Memory), else the index is a map.
+	BlockNumbers BlockNumbers
 }
 
 // Engine is the consensus state machine: it takes blocks and headers and the
@@ -71,7 +75,7 @@ type Engine struct {
 	blockBytes func(*chain.Block) []byte
 	// blockIDs is Config.BlockIDs (nil: hash here).
 	blockIDs func(*chain.Block) (chain.Hash, []chain.Hash)
-	index    map[chain.Hash]*blockNode
+	index    blockIndex   // index.go
 	main     []*blockNode // the active chain, by height
 	// mainTimes are the timestamps of main's blocks, side by side: the
 	// median time past of a main-chain block reads one cache line, not
@@ -171,7 +175,6 @@ func New(cfg Config) (*Engine, error) {
 		params:      cfg.Params,
 		store:       cfg.Store,
 		log:         cfg.Logger,
-		index:       map[chain.Hash]*blockNode{},
 		orphans:     *newOrphanPool(cfg.MaxOrphans),
 		rejected:    newRecentRejects(),
 		call:        newCallBlocks(),
@@ -184,6 +187,13 @@ func New(cfg Config) (*Engine, error) {
 	if e.indexers == nil {
 		e.indexers = DefaultIndexers()
 	}
+	numbers := cfg.BlockNumbers
+	if ns, ok := cfg.Store.(numberedStore); ok && numbers == nil {
+		if t := ns.BlockNumbers(); t != nil {
+			numbers = t
+		}
+	}
+	e.index = newBlockIndex(numbers)
 	if e.sigVerifier == nil {
 		e.sigVerifier = SequentialVerifier{}
 	}
@@ -246,7 +256,7 @@ func (e *Engine) loadIndex() error {
 		}
 		var parent *blockNode
 		if r.Height > 0 {
-			parent = e.index[r.Header.PrevBlock]
+			parent = e.index.get(r.Header.PrevBlock)
 			if parent == nil {
 				return fmt.Errorf("consensus: load block index: %w: block %s at height %d has no parent record", store.ErrCorrupt, r.Header.Hash(), r.Height)
 			}
@@ -263,7 +273,7 @@ func (e *Engine) loadIndex() error {
 	if err != nil {
 		return err
 	}
-	tip := e.index[tipHash]
+	tip := e.index.get(tipHash)
 	if tip == nil {
 		return fmt.Errorf("consensus: load block index: %w: tip %s is not in the index", store.ErrCorrupt, tipHash)
 	}
@@ -276,20 +286,20 @@ func (e *Engine) loadIndex() error {
 	}
 	e.nextSeq = 2
 	for _, r := range recs {
-		n := e.index[r.Header.Hash()]
+		n := e.index.get(r.Header.Hash())
 		n.haveChain = n.status.Has(store.StatusHaveData) && (n.parent == nil || n.parent.haveChain)
 	}
 	e.rebuildCandidates()
 	return nil
 }
 
-// lookup is e.index[hash], without the map for a hash HaveBlock or lookup
+// lookup is e.index.get(hash), without the map for a hash HaveBlock or lookup
 // just found missing (remembered until a node joins the index).
 func (e *Engine) lookup(hash chain.Hash) *blockNode {
 	if e.absentValid && e.absent == hash {
 		return nil
 	}
-	n := e.index[hash]
+	n := e.index.get(hash)
 	if n == nil {
 		e.absent, e.absentValid = hash, true
 	}
@@ -315,7 +325,7 @@ func (e *Engine) find(hash, prev chain.Hash) *blockNode {
 
 // addNode links n into the index under its parent.
 func (e *Engine) addNode(n *blockNode) {
-	e.index[n.hash] = n
+	e.index.put(n)
 	e.absentValid = false
 	if n.parent != nil {
 		n.parent.addChild(n)
@@ -374,7 +384,7 @@ func (e *Engine) processBlock(b *chain.Block, txids []chain.Hash, now time.Time,
 	}
 	if e.orphans.has(hash) {
 		prev := b.Header.PrevBlock
-		if e.index[prev] == nil && !e.rejected.has(prev) {
+		if e.index.get(prev) == nil && !e.rejected.has(prev) {
 			res.Status = StatusOrphan
 			res.MissingParent = e.orphans.root(hash)
 			return nil
@@ -395,7 +405,7 @@ func (e *Engine) processBlock(b *chain.Block, txids []chain.Hash, now time.Time,
 	}
 	parent := e.tip()
 	if parent.hash != b.Header.PrevBlock { // the usual block extends the tip: no look-up
-		parent = e.index[b.Header.PrevBlock]
+		parent = e.index.get(b.Header.PrevBlock)
 	}
 	if parent == nil {
 		if sanityErr != nil {
@@ -446,7 +456,7 @@ func (e *Engine) processBlock(b *chain.Block, txids []chain.Hash, now time.Time,
 // transactions break a rule: the header commits to those transactions, so
 // the hash is invalid for good, and so are headers already received on it.
 func (e *Engine) rejectHeaderValidBlock(node *blockNode, err error) error {
-	if e.index[node.hash] == nil {
+	if e.index.get(node.hash) == nil {
 		e.addNode(node)
 	}
 	if perr := e.markFailed(node, store.StatusFailed); perr != nil {
@@ -501,7 +511,7 @@ func (e *Engine) adoptOrphans(parent chain.Hash, now time.Time, res *Result) err
 	}
 	for i := range res.Orphans {
 		if o := &res.Orphans[i]; o.Err == nil {
-			o.Status = e.placement(e.index[o.Hash])
+			o.Status = e.placement(e.index.get(o.Hash))
 		}
 	}
 	return nil
@@ -527,7 +537,7 @@ func invalidForGood(err error) bool {
 // not say so already, and drops the orphans building on it as invalid:
 // however the invalid block arrived, its children do not wait for it.
 func (e *Engine) refuseForGood(hash chain.Hash, res *Result) {
-	if n := e.index[hash]; n == nil || !n.failed() {
+	if n := e.index.get(hash); n == nil || !n.failed() {
 		e.rejected.add(hash)
 	}
 	e.dropOrphanDescendants(hash, res)
@@ -574,7 +584,7 @@ func (e *Engine) ProcessHeader(h *chain.BlockHeader, now time.Time) (isNew bool,
 
 func (e *Engine) processHeader(h *chain.BlockHeader, now time.Time) (bool, error) {
 	hash := h.Hash()
-	if n := e.index[hash]; n != nil {
+	if n := e.index.get(hash); n != nil {
 		if n.failed() {
 			return false, ruleError(ErrKnownInvalid, "block %s is known invalid", hash)
 		}
@@ -583,7 +593,7 @@ func (e *Engine) processHeader(h *chain.BlockHeader, now time.Time) (bool, error
 	if err := CheckProofOfWork(h, e.params.PowLimit); err != nil {
 		return false, err
 	}
-	parent := e.index[h.PrevBlock]
+	parent := e.index.get(h.PrevBlock)
 	if parent == nil {
 		if e.rejected.has(h.PrevBlock) {
 			return false, ruleError(ErrInvalidAncestor, "parent %s is invalid", h.PrevBlock)

@@ -27,7 +27,7 @@ func (e *Engine) Locator() []chain.Hash {
 func (e *Engine) HeadersAfter(locator []chain.Hash, limit int) []chain.BlockHeader {
 	start := 0
 	for _, hash := range locator {
-		if n := e.index[hash]; n != nil && e.onMainChain(n) {
+		if n := e.index.get(hash); n != nil && e.onMainChain(n) {
 			start = int(n.height)
 			break
 		}

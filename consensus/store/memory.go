@@ -45,6 +45,11 @@ func NewMemory() *Memory {
 	}
 }
 
+// BlockNumbers returns the table that numbers the store's blocks (shared
+// with other stores, or its own): an engine on the store indexes its
+// blocks by these numbers.
+func (m *Memory) BlockNumbers() *BlockBytes { return m.table }
+
 // Genesis implements Store.
 func (m *Memory) Genesis() (chain.Hash, bool, error) {
 	m.mu.RLock()

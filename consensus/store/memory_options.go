@@ -79,6 +79,20 @@ func (t *BlockBytes) lookup(hash chain.Hash) (uint32, sharedBlock, bool) {
 	return id, t.blocks[id], true
 }
 
+// Number returns the table's number for hash, false when it has none.
+// Numbers are dense, from 0, and never change: an engine indexes its block
+// nodes by them (consensus.BlockNumbers).
+func (t *BlockBytes) Number(hash chain.Hash) (uint32, bool) {
+	t.mu.Lock()
+	id, ok := t.ids[hash]
+	t.mu.Unlock()
+	return id, ok
+}
+
+// Assign returns the table's number for hash, giving it the next one when
+// it has none.
+func (t *BlockBytes) Assign(hash chain.Hash) uint32 { return t.id(hash) }
+
 // at returns the table's copies of block id.
 func (t *BlockBytes) at(id uint32) sharedBlock {
 	t.mu.Lock()
