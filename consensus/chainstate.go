@@ -90,6 +90,7 @@ func (e *Engine) connectBlock(n *blockNode) error {
 	}
 	n.status |= store.StatusValid
 	e.main = append(e.main, n)
+	e.tipNode = n
 	e.mainTimes = append(e.mainTimes, n.header.Timestamp)
 	e.addCandidate(n)
 	return nil
@@ -118,6 +119,7 @@ func (e *Engine) disconnectTip() error {
 		return err
 	}
 	e.main = e.main[:len(e.main)-1]
+	e.tipNode = n.parent
 	e.mainTimes = e.mainTimes[:len(e.mainTimes)-1]
 	return nil
 }

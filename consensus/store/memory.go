@@ -23,7 +23,7 @@ type Memory struct {
 	// table's), in memory_options.go.
 	table     *BlockBytes
 	blocks    []memBlock
-	undo      map[uint32][]Output
+	undo      map[uint32][]Output // made by the first non-empty undo: len of an empty one reads no map header
 	private   map[uint32]privateBlock
 	utxos     map[chain.OutPoint]UTXO
 	byAddress map[chain.Address]map[chain.OutPoint]struct{}
@@ -37,7 +37,6 @@ type Memory struct {
 func NewMemory() *Memory {
 	return &Memory{
 		table:     NewBlockBytes(),
-		undo:      map[uint32][]Output{},
 		utxos:     map[chain.OutPoint]UTXO{},
 		byAddress: map[chain.Address]map[chain.OutPoint]struct{}{},
 		history:   map[chain.Address]map[[2]uint32]chain.Hash{},
@@ -270,6 +269,9 @@ func (m *Memory) Apply(u *Update) error {
 		}
 		m.entryAt(id).flags |= hasUndo
 		if len(u.PutUndo.Spent) > 0 {
+			if m.undo == nil {
+				m.undo = map[uint32][]Output{}
+			}
 			m.undo[id] = slices.Clone(u.PutUndo.Spent)
 		} else if len(m.undo) > 0 {
 			delete(m.undo, id) // a coinbase-only block's: the flag is all
