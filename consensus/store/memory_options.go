@@ -39,13 +39,19 @@ func NewMemoryWith(opts MemoryOptions) *Memory {
 // and numbers the blocks it knows: a store finds what it holds of a block
 // at that number in a slice of small values without pointers, instead of
 // in maps of its own (one look-up in a table every store reads, not
-// several in each store's, and nothing for the collector to scan). A store
-// made without a shared table has one of its own.
+// several in each store's, and nothing for the collector to scan). It
+// numbers the outputs the stores hold in the same way, so that a store's
+// UTXO set is a bitmap (memory_utxos.go). A store made without a shared
+// table has one of its own.
 type BlockBytes struct {
 	mu     sync.Mutex
 	ids    map[chain.Hash]uint32
 	blocks []sharedBlock // by id
 	held   int           // blocks with bytes
+	// outIDs number the outputs stores hold; outs are their first values
+	// (memory_utxos.go).
+	outIDs map[chain.OutPoint]uint32
+	outs   []Output
 }
 
 // sharedBlock is the table's copy of a block's header and bytes, each set
