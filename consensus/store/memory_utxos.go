@@ -15,7 +15,10 @@ import (
 // transaction mined at different heights on two branches). Simulated
 // nodes on one table set adjacent bits for each block instead of each
 // inserting into a map of its own, which missed the cache on every
-// insert, and hold 1 bit per output instead of about 170 bytes.
+// insert, and hold 1 bit per output instead of about 170 bytes. The
+// table never forgets an output: it holds about 100 bytes per output ever
+// added by any of its stores, spent or not (the price for a store without
+// a shared table that lives through many transactions).
 type memUTXOs struct {
 	bits    []uint64
 	count   int
