@@ -35,6 +35,8 @@ type blockNode struct {
 	// haveChain: this block and every ancestor have their data, so the block
 	// can be connected.
 	haveChain bool
+	// candidate: the block is in the engine's candidates.
+	candidate bool
 }
 
 // workWords is enough digits for a sum of 256-bit works with its carry.

@@ -30,8 +30,11 @@ type callBlock struct {
 	data    []byte
 }
 
+// newCallBlocks returns an empty set; its map is made for the first call
+// of more than one block (the length of a nil map reads no map header, a
+// cold line per call in a simulation).
 func newCallBlocks() callBlocks {
-	return callBlocks{more: map[chain.Hash]*callBlock{}}
+	return callBlocks{}
 }
 
 // get returns hash's entry, or nil.
@@ -59,6 +62,9 @@ func (cb *callBlocks) entry(hash chain.Hash) *callBlock {
 		c, cb.free = cb.free[k-1], cb.free[:k-1]
 	} else {
 		c = &callBlock{}
+	}
+	if cb.more == nil {
+		cb.more = map[chain.Hash]*callBlock{}
 	}
 	cb.more[hash] = c
 	return c

@@ -90,8 +90,9 @@ func (e *Engine) connectBlock(n *blockNode) error {
 	}
 	n.status |= store.StatusValid
 	e.main = append(e.main, n)
+	e.tipNode = n
 	e.mainTimes = append(e.mainTimes, n.header.Timestamp)
-	e.candidates[n] = struct{}{}
+	e.addCandidate(n)
 	return nil
 }
 
@@ -118,6 +119,7 @@ func (e *Engine) disconnectTip() error {
 		return err
 	}
 	e.main = e.main[:len(e.main)-1]
+	e.tipNode = n.parent
 	e.mainTimes = e.mainTimes[:len(e.mainTimes)-1]
 	return nil
 }
@@ -143,11 +145,11 @@ func (e *Engine) loadBlock(n *blockNode) (*chain.Block, error) {
 // drops them from the candidates and persists the new statuses.
 func (e *Engine) markFailed(n *blockNode, flag store.BlockStatus) error {
 	n.status |= flag
-	delete(e.candidates, n)
+	e.dropCandidate(n)
 	recs := []store.BlockRecord{n.record()}
 	n.descendants(func(d *blockNode) {
 		d.status |= store.StatusFailedChild
-		delete(e.candidates, d)
+		e.dropCandidate(d)
 		recs = append(recs, d.record())
 	})
 	return e.store.PutRecords(recs)
@@ -185,35 +187,64 @@ func (e *Engine) updateHaveChain(n *blockNode) {
 
 func (e *Engine) considerCandidate(n *blockNode) {
 	if n.haveChain && !n.failed() && n.work.Cmp(&e.tip().work) >= 0 {
-		e.candidates[n] = struct{}{}
+		e.addCandidate(n)
 	}
+}
+
+// addCandidate makes n a candidate, once.
+func (e *Engine) addCandidate(n *blockNode) {
+	if !n.candidate {
+		n.candidate = true
+		e.candidates = append(e.candidates, n)
+	}
+}
+
+// dropCandidate removes n from the candidates when it is one.
+func (e *Engine) dropCandidate(n *blockNode) {
+	if !n.candidate {
+		return
+	}
+	n.candidate = false
+	i := slices.Index(e.candidates, n)
+	last := len(e.candidates) - 1
+	e.candidates[i] = e.candidates[last]
+	e.candidates[last] = nil
+	e.candidates = e.candidates[:last]
 }
 
 // rebuildCandidates recomputes the candidates from the whole index: needed
 // when the tip lost work (a failed reorg, invalidateblock), as blocks with
 // less work than the old tip become eligible again.
 func (e *Engine) rebuildCandidates() {
-	clear(e.candidates)
-	e.candidates[e.tip()] = struct{}{}
-	for _, n := range e.index {
-		e.considerCandidate(n)
+	for _, n := range e.candidates {
+		n.candidate = false
 	}
+	clear(e.candidates)
+	e.candidates = e.candidates[:0]
+	e.addCandidate(e.tip())
+	e.index.each(e.considerCandidate)
 }
 
 // pruneCandidates drops candidates with less work than the tip.
 func (e *Engine) pruneCandidates() {
 	tipWork := &e.tip().work
-	for n := range e.candidates {
+	kept := e.candidates[:0]
+	for _, n := range e.candidates {
 		if n.work.Cmp(tipWork) < 0 {
-			delete(e.candidates, n)
+			n.candidate = false
+			continue
 		}
+		kept = append(kept, n)
 	}
+	clear(e.candidates[len(kept):])
+	e.candidates = kept
 }
 
-// bestCandidate returns the candidate that beats all others.
+// bestCandidate returns the candidate that beats all others (better is a
+// total order: the candidates' order does not matter).
 func (e *Engine) bestCandidate() *blockNode {
 	var best *blockNode
-	for n := range e.candidates {
+	for _, n := range e.candidates {
 		if best == nil || better(n, best) {
 			best = n
 		}

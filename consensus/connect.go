@@ -199,7 +199,7 @@ func (e *Engine) blockChanges(b *chain.Block, n *blockNode, verifySigs bool) (*c
 	}
 	var fees int64
 	var sigs *blockSigs
-	if verifySigs {
+	if verifySigs && len(b.Transactions) > 1 { // a coinbase alone has no signature
 		sigs = e.beginBlockSigs()
 	}
 	check := func(i int, tx *chain.Transaction, spent []store.UTXO) error {

@@ -52,6 +52,10 @@ type Config struct {
 	// to hundreds of engines and hashes it once). The engine only reads
 	// the txids. Nil: hashed here.
 	BlockIDs func(b *chain.Block) (hash chain.Hash, txids []chain.Hash)
+	// BlockNumbers, when set, numbers the hashes of the block index (a
+	// table shared by many engines, index.go). Nil: the store's numbers
+	// when it has them (store.Memory), else the index is a map.
+	BlockNumbers BlockNumbers
 }
 
 // Engine is the consensus state machine: it takes blocks and headers and the
@@ -71,13 +75,19 @@ type Engine struct {
 	blockBytes func(*chain.Block) []byte
 	// blockIDs is Config.BlockIDs (nil: hash here).
 	blockIDs func(*chain.Block) (chain.Hash, []chain.Hash)
-	index    map[chain.Hash]*blockNode
+	index    blockIndex   // index.go
 	main     []*blockNode // the active chain, by height
+	// tipNode is main's last block, beside index: asking for the tip
+	// reads no slice's end (a cold line per block in a simulation).
+	tipNode *blockNode
 	// mainTimes are the timestamps of main's blocks, side by side: the
 	// median time past of a main-chain block reads one cache line, not
 	// eleven scattered nodes.
-	mainTimes  []uint32
-	candidates map[*blockNode]struct{}
+	mainTimes []uint32
+	// candidates are the blocks that may become the tip, each marked by
+	// its candidate flag: usually the tip and the block extending it, so a
+	// short slice (no map insert, delete and walk per block).
+	candidates []*blockNode
 	orphans    orphanPool // by value: an empty pool costs no pointer chase
 	// rejected are hashes refused for good that the index does not hold,
 	// so their orphans and late children are refused too.
@@ -168,8 +178,6 @@ func New(cfg Config) (*Engine, error) {
 		params:      cfg.Params,
 		store:       cfg.Store,
 		log:         cfg.Logger,
-		index:       map[chain.Hash]*blockNode{},
-		candidates:  map[*blockNode]struct{}{},
 		orphans:     *newOrphanPool(cfg.MaxOrphans),
 		rejected:    newRecentRejects(),
 		call:        newCallBlocks(),
@@ -182,6 +190,13 @@ func New(cfg Config) (*Engine, error) {
 	if e.indexers == nil {
 		e.indexers = DefaultIndexers()
 	}
+	numbers := cfg.BlockNumbers
+	if ns, ok := cfg.Store.(numberedStore); ok && numbers == nil {
+		if t := ns.BlockNumbers(); t != nil {
+			numbers = t
+		}
+	}
+	e.index = newBlockIndex(numbers)
 	if e.sigVerifier == nil {
 		e.sigVerifier = SequentialVerifier{}
 	}
@@ -244,7 +259,7 @@ func (e *Engine) loadIndex() error {
 		}
 		var parent *blockNode
 		if r.Height > 0 {
-			parent = e.index[r.Header.PrevBlock]
+			parent = e.index.get(r.Header.PrevBlock)
 			if parent == nil {
 				return fmt.Errorf("consensus: load block index: %w: block %s at height %d has no parent record", store.ErrCorrupt, r.Header.Hash(), r.Height)
 			}
@@ -261,11 +276,12 @@ func (e *Engine) loadIndex() error {
 	if err != nil {
 		return err
 	}
-	tip := e.index[tipHash]
+	tip := e.index.get(tipHash)
 	if tip == nil {
 		return fmt.Errorf("consensus: load block index: %w: tip %s is not in the index", store.ErrCorrupt, tipHash)
 	}
 	e.main = make([]*blockNode, tip.height+1)
+	e.tipNode = tip
 	e.mainTimes = make([]uint32, tip.height+1)
 	for n := tip; n != nil; n = n.parent {
 		e.main[n.height] = n
@@ -274,25 +290,46 @@ func (e *Engine) loadIndex() error {
 	}
 	e.nextSeq = 2
 	for _, r := range recs {
-		n := e.index[r.Header.Hash()]
+		n := e.index.get(r.Header.Hash())
 		n.haveChain = n.status.Has(store.StatusHaveData) && (n.parent == nil || n.parent.haveChain)
 	}
 	e.rebuildCandidates()
 	return nil
 }
 
-// lookup is e.index[hash], without the map for a hash HaveBlock just
-// found missing.
+// lookup is e.index.get(hash), without the map for a hash HaveBlock or lookup
+// just found missing (remembered until a node joins the index).
 func (e *Engine) lookup(hash chain.Hash) *blockNode {
 	if e.absentValid && e.absent == hash {
 		return nil
 	}
-	return e.index[hash]
+	n := e.index.get(hash)
+	if n == nil {
+		e.absent, e.absentValid = hash, true
+	}
+	return n
+}
+
+// find is lookup(hash) for a block whose header names prev as its previous
+// block. Every indexed block but the genesis is linked under its parent
+// (addNode), so a child of the tip is among the tip's children: usually
+// none, and no map look-up.
+func (e *Engine) find(hash, prev chain.Hash) *blockNode {
+	tip := e.tip()
+	if tip.hash != prev {
+		return e.lookup(hash)
+	}
+	for c := tip.firstChild; c != nil; c = c.nextSibling {
+		if c.hash == hash {
+			return c
+		}
+	}
+	return nil
 }
 
 // addNode links n into the index under its parent.
 func (e *Engine) addNode(n *blockNode) {
-	e.index[n.hash] = n
+	e.index.put(n)
 	e.absentValid = false
 	if n.parent != nil {
 		n.parent.addChild(n)
@@ -339,7 +376,7 @@ func (e *Engine) ProcessBlock(b *chain.Block, now time.Time) (*Result, error) {
 // through the block's own error when they concern it.
 func (e *Engine) processBlock(b *chain.Block, txids []chain.Hash, now time.Time, res *Result) error {
 	hash := res.Hash
-	known := e.lookup(hash) // nil, or the header's node
+	known := e.find(hash, b.Header.PrevBlock) // nil, or the header's node
 	if n := known; n != nil {
 		if n.failed() {
 			return ruleError(ErrKnownInvalid, "block %s is known invalid", hash)
@@ -351,7 +388,7 @@ func (e *Engine) processBlock(b *chain.Block, txids []chain.Hash, now time.Time,
 	}
 	if e.orphans.has(hash) {
 		prev := b.Header.PrevBlock
-		if e.index[prev] == nil && !e.rejected.has(prev) {
+		if e.index.get(prev) == nil && !e.rejected.has(prev) {
 			res.Status = StatusOrphan
 			res.MissingParent = e.orphans.root(hash)
 			return nil
@@ -372,7 +409,7 @@ func (e *Engine) processBlock(b *chain.Block, txids []chain.Hash, now time.Time,
 	}
 	parent := e.tip()
 	if parent.hash != b.Header.PrevBlock { // the usual block extends the tip: no look-up
-		parent = e.index[b.Header.PrevBlock]
+		parent = e.index.get(b.Header.PrevBlock)
 	}
 	if parent == nil {
 		if sanityErr != nil {
@@ -423,7 +460,7 @@ func (e *Engine) processBlock(b *chain.Block, txids []chain.Hash, now time.Time,
 // transactions break a rule: the header commits to those transactions, so
 // the hash is invalid for good, and so are headers already received on it.
 func (e *Engine) rejectHeaderValidBlock(node *blockNode, err error) error {
-	if e.index[node.hash] == nil {
+	if e.index.get(node.hash) == nil {
 		e.addNode(node)
 	}
 	if perr := e.markFailed(node, store.StatusFailed); perr != nil {
@@ -478,7 +515,7 @@ func (e *Engine) adoptOrphans(parent chain.Hash, now time.Time, res *Result) err
 	}
 	for i := range res.Orphans {
 		if o := &res.Orphans[i]; o.Err == nil {
-			o.Status = e.placement(e.index[o.Hash])
+			o.Status = e.placement(e.index.get(o.Hash))
 		}
 	}
 	return nil
@@ -504,7 +541,7 @@ func invalidForGood(err error) bool {
 // not say so already, and drops the orphans building on it as invalid:
 // however the invalid block arrived, its children do not wait for it.
 func (e *Engine) refuseForGood(hash chain.Hash, res *Result) {
-	if n := e.index[hash]; n == nil || !n.failed() {
+	if n := e.index.get(hash); n == nil || !n.failed() {
 		e.rejected.add(hash)
 	}
 	e.dropOrphanDescendants(hash, res)
@@ -551,7 +588,7 @@ func (e *Engine) ProcessHeader(h *chain.BlockHeader, now time.Time) (isNew bool,
 
 func (e *Engine) processHeader(h *chain.BlockHeader, now time.Time) (bool, error) {
 	hash := h.Hash()
-	if n := e.index[hash]; n != nil {
+	if n := e.index.get(hash); n != nil {
 		if n.failed() {
 			return false, ruleError(ErrKnownInvalid, "block %s is known invalid", hash)
 		}
@@ -560,7 +597,7 @@ func (e *Engine) processHeader(h *chain.BlockHeader, now time.Time) (bool, error
 	if err := CheckProofOfWork(h, e.params.PowLimit); err != nil {
 		return false, err
 	}
-	parent := e.index[h.PrevBlock]
+	parent := e.index.get(h.PrevBlock)
 	if parent == nil {
 		if e.rejected.has(h.PrevBlock) {
 			return false, ruleError(ErrInvalidAncestor, "parent %s is invalid", h.PrevBlock)
@@ -581,7 +618,7 @@ func (e *Engine) processHeader(h *chain.BlockHeader, now time.Time) (bool, error
 	return true, nil
 }
 
-func (e *Engine) tip() *blockNode { return e.main[len(e.main)-1] }
+func (e *Engine) tip() *blockNode { return e.tipNode }
 
 func (e *Engine) onMainChain(n *blockNode) bool {
 	return int(n.height) < len(e.main) && e.main[n.height] == n

@@ -9,10 +9,11 @@ func (e *Engine) CheckMedianTimes() error {
 	if len(e.mainTimes) != len(e.main) {
 		return fmt.Errorf("%d main-chain timestamps for %d blocks", len(e.mainTimes), len(e.main))
 	}
-	for hash, n := range e.index {
-		if fast, slow := e.medianTimePast(n), n.medianTimePast(); fast != slow {
-			return fmt.Errorf("block %s at height %d: median time past %d, walked %d", hash, n.height, fast, slow)
+	var err error
+	e.index.each(func(n *blockNode) {
+		if fast, slow := e.medianTimePast(n), n.medianTimePast(); fast != slow && err == nil {
+			err = fmt.Errorf("block %s at height %d: median time past %d, walked %d", n.hash, n.height, fast, slow)
 		}
-	}
-	return nil
+	})
+	return err
 }

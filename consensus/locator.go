@@ -27,7 +27,7 @@ func (e *Engine) Locator() []chain.Hash {
 func (e *Engine) HeadersAfter(locator []chain.Hash, limit int) []chain.BlockHeader {
 	start := 0
 	for _, hash := range locator {
-		if n := e.index[hash]; n != nil && e.onMainChain(n) {
+		if n := e.index.get(hash); n != nil && e.onMainChain(n) {
 			start = int(n.height)
 			break
 		}
@@ -43,9 +43,16 @@ func (e *Engine) HeadersAfter(locator []chain.Hash, limit int) []chain.BlockHead
 // HaveBlock reports whether the block's data is stored or the block is
 // known invalid: either way a peer need not send it.
 func (e *Engine) HaveBlock(hash chain.Hash) bool {
-	n := e.index[hash]
-	if n == nil {
-		e.absent, e.absentValid = hash, true
-	}
+	n := e.lookup(hash)
+	return n != nil && (n.status.Has(store.StatusHaveData) || n.failed())
+}
+
+// HaveBlockOn is HaveBlock for the block hash whose header names parent as
+// its previous block (the caller hashed that header). A child of the tip,
+// the usual gossiped block, is looked for among the tip's children, not in
+// the index: in a simulation of many engines the index is a cold map, the
+// tip a warm node.
+func (e *Engine) HaveBlockOn(parent, hash chain.Hash) bool {
+	n := e.find(hash, parent)
 	return n != nil && (n.status.Has(store.StatusHaveData) || n.failed())
 }

@@ -31,7 +31,7 @@ func newOrphanPool(max int) *orphanPool {
 	if max <= 0 {
 		max = defaultMaxOrphans
 	}
-	return &orphanPool{max: max, blocks: map[chain.Hash]*orphan{}, byParent: map[chain.Hash][]chain.Hash{}}
+	return &orphanPool{max: max} // maps made by the first add: an empty pool's length is read without a map header
 }
 
 func (p *orphanPool) has(hash chain.Hash) bool {
@@ -51,6 +51,9 @@ func (p *orphanPool) add(b *chain.Block, hash chain.Hash, now time.Time) {
 	}
 	for len(p.blocks) >= p.max {
 		p.remove(p.oldest())
+	}
+	if p.blocks == nil {
+		p.blocks, p.byParent = map[chain.Hash]*orphan{}, map[chain.Hash][]chain.Hash{}
 	}
 	p.blocks[hash] = &orphan{block: b, added: now, seq: p.nextSeq}
 	p.nextSeq++

@@ -51,7 +51,7 @@ func (e *Engine) Height() uint32 { return e.tip().height }
 
 // BlockInfo describes the block with the given hash.
 func (e *Engine) BlockInfo(hash chain.Hash) (BlockInfo, bool) {
-	n := e.index[hash]
+	n := e.index.get(hash)
 	if n == nil {
 		return BlockInfo{}, false
 	}
@@ -91,7 +91,7 @@ func (e *Engine) BlockBytes(hash chain.Hash) ([]byte, error) {
 
 // rawBlock reads a block's bytes from the store, unverified.
 func (e *Engine) rawBlock(hash chain.Hash) ([]byte, error) {
-	n := e.index[hash]
+	n := e.index.get(hash)
 	if n == nil || !n.status.Has(store.StatusHaveData) {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownBlock, hash)
 	}
@@ -104,7 +104,7 @@ func (e *Engine) rawBlock(hash chain.Hash) ([]byte, error) {
 
 // NextBits returns the bits a child of the given block must carry.
 func (e *Engine) NextBits(parent chain.Hash) (uint32, error) {
-	n := e.index[parent]
+	n := e.index.get(parent)
 	if n == nil {
 		return 0, fmt.Errorf("%w: %s", ErrUnknownBlock, parent)
 	}
@@ -155,7 +155,7 @@ func (e *Engine) Orphans() int { return e.orphans.len() }
 // time past, no copy): the cheap question asked of every gossiped block.
 // The caller must not modify the returned value.
 func (e *Engine) Work(hash chain.Hash) (work *big.Int, invalid, ok bool) {
-	n := e.index[hash]
+	n := e.index.get(hash)
 	if n == nil {
 		return nil, false, false
 	}

@@ -33,16 +33,16 @@ type ChainTip struct {
 // tip first, then by hash).
 func (e *Engine) ChainTips() []ChainTip {
 	var tips []ChainTip
-	for _, n := range e.index {
+	e.index.each(func(n *blockNode) {
 		if n.hasChildren() && n != e.tip() {
-			continue
+			return
 		}
 		fork := n
 		for !e.onMainChain(fork) {
 			fork = fork.parent
 		}
 		tips = append(tips, ChainTip{Height: n.height, Hash: n.hash, BranchLen: n.height - fork.height, Status: e.tipStatus(n)})
-	}
+	})
 	slices.SortFunc(tips, func(a, b ChainTip) int {
 		return cmp.Or(cmp.Compare(b.Height, a.Height),
 			cmp.Compare(statusRank(a.Status), statusRank(b.Status)),
@@ -78,7 +78,7 @@ func (e *Engine) InvalidateBlock(hash chain.Hash) (_ *Result, err error) {
 		return nil, err
 	}
 	defer func() { err = e.noteFailure(err) }()
-	n := e.index[hash]
+	n := e.index.get(hash)
 	if n == nil {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownBlock, hash)
 	}
@@ -107,7 +107,7 @@ func (e *Engine) ReconsiderBlock(hash chain.Hash) (_ *Result, err error) {
 		return nil, err
 	}
 	defer func() { err = e.noteFailure(err) }()
-	n := e.index[hash]
+	n := e.index.get(hash)
 	if n == nil {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownBlock, hash)
 	}
@@ -138,7 +138,7 @@ func (e *Engine) reactivate(res *Result, before *blockNode) error {
 	if ferr := e.fillReorg(res, before); err == nil {
 		err = ferr
 	}
-	if n := e.index[res.Hash]; n != nil && !n.failed() {
+	if n := e.index.get(res.Hash); n != nil && !n.failed() {
 		res.Status = e.placement(n)
 	}
 	e.logResult(res, before, err)

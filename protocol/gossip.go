@@ -69,7 +69,7 @@ func (c *Core) arrived(from PeerID, hash chain.Hash, status consensus.Status) {
 // asked of its sender when its parent is unknown. It returns where the
 // block went (zero: nowhere).
 func (c *Core) judgeBlock(from PeerID, b *chain.Block, hash chain.Hash) consensus.Status {
-	if c.engine.HaveBlock(hash) {
+	if c.engine.HaveBlockOn(b.Header.PrevBlock, hash) {
 		return consensus.StatusDuplicate
 	}
 	if err := consensus.CheckHashProofOfWork(hash, b.Header.Bits, c.cfg.Params.PowLimit); err != nil {

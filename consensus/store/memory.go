@@ -23,9 +23,9 @@ type Memory struct {
 	// table's), in memory_options.go.
 	table     *BlockBytes
 	blocks    []memBlock
-	undo      map[uint32][]Output
+	undo      map[uint32][]Output // made by the first non-empty undo: len of an empty one reads no map header
 	private   map[uint32]privateBlock
-	utxos     map[chain.OutPoint]UTXO
+	utxos     memUTXOs // memory_utxos.go
 	byAddress map[chain.Address]map[chain.OutPoint]struct{}
 	history   map[chain.Address]map[[2]uint32]chain.Hash
 	txs       map[chain.Hash]TxLocation
@@ -37,13 +37,16 @@ type Memory struct {
 func NewMemory() *Memory {
 	return &Memory{
 		table:     NewBlockBytes(),
-		undo:      map[uint32][]Output{},
-		utxos:     map[chain.OutPoint]UTXO{},
 		byAddress: map[chain.Address]map[chain.OutPoint]struct{}{},
 		history:   map[chain.Address]map[[2]uint32]chain.Hash{},
 		txs:       map[chain.Hash]TxLocation{},
 	}
 }
+
+// BlockNumbers returns the table that numbers the store's blocks (shared
+// with other stores, or its own): an engine on the store indexes its
+// blocks by these numbers.
+func (m *Memory) BlockNumbers() *BlockBytes { return m.table }
 
 // Genesis implements Store.
 func (m *Memory) Genesis() (chain.Hash, bool, error) {
@@ -127,17 +130,18 @@ func (m *Memory) Undo(hash chain.Hash) (*Undo, error) {
 func (m *Memory) UTXO(op chain.OutPoint) (UTXO, bool, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	u, ok := m.utxos[op]
-	return u, ok, nil
+	id, shared, ok := m.table.output(op)
+	if !ok || !m.utxos.has(id) {
+		return UTXO{}, false, nil
+	}
+	return m.utxos.value(id, shared), true, nil
 }
 
 // ForEachUTXO implements Store.
 func (m *Memory) ForEachUTXO(fn func(Output) error) error {
 	m.mu.RLock()
-	outs := make([]Output, 0, len(m.utxos))
-	for op, u := range m.utxos {
-		outs = append(outs, Output{OutPoint: op, UTXO: u})
-	}
+	outs := make([]Output, 0, m.utxos.count)
+	m.utxos.each(m.table.outputs(), func(o Output) { outs = append(outs, o) })
 	m.mu.RUnlock()
 	sortOutputs(outs)
 	for _, o := range outs {
@@ -154,17 +158,18 @@ func (m *Memory) AddressUTXOs(addr chain.Address) ([]Output, error) {
 	defer m.mu.RUnlock()
 	if m.noAddressIndex {
 		var outs []Output
-		for op, u := range m.utxos {
-			if u.Address == addr {
-				outs = append(outs, Output{OutPoint: op, UTXO: u})
+		m.utxos.each(m.table.outputs(), func(o Output) {
+			if o.UTXO.Address == addr {
+				outs = append(outs, o)
 			}
-		}
+		})
 		sortOutputs(outs)
 		return outs, nil
 	}
 	outs := make([]Output, 0, len(m.byAddress[addr]))
 	for op := range m.byAddress[addr] {
-		outs = append(outs, Output{OutPoint: op, UTXO: m.utxos[op]})
+		id, shared, _ := m.table.output(op)
+		outs = append(outs, Output{OutPoint: op, UTXO: m.utxos.value(id, shared)})
 	}
 	sortOutputs(outs)
 	return outs, nil
@@ -235,7 +240,9 @@ func (m *Memory) Apply(u *Update) error {
 		}
 	}
 	for _, o := range u.Remove {
-		delete(m.utxos, o.OutPoint)
+		if id, _, ok := m.table.output(o.OutPoint); ok {
+			m.utxos.remove(id)
+		}
 		if m.noAddressIndex {
 			continue
 		}
@@ -246,8 +253,10 @@ func (m *Memory) Apply(u *Update) error {
 			}
 		}
 	}
-	for _, o := range u.Add {
-		m.utxos[o.OutPoint] = o.UTXO
+	for i := range u.Add {
+		o := &u.Add[i]
+		id, shared := m.table.shareOutput(o)
+		m.utxos.add(id, o.UTXO, shared)
 		if m.noAddressIndex {
 			continue
 		}
@@ -265,6 +274,9 @@ func (m *Memory) Apply(u *Update) error {
 		}
 		m.entryAt(id).flags |= hasUndo
 		if len(u.PutUndo.Spent) > 0 {
+			if m.undo == nil {
+				m.undo = map[uint32][]Output{}
+			}
 			m.undo[id] = slices.Clone(u.PutUndo.Spent)
 		} else if len(m.undo) > 0 {
 			delete(m.undo, id) // a coinbase-only block's: the flag is all

@@ -39,13 +39,19 @@ func NewMemoryWith(opts MemoryOptions) *Memory {
 // and numbers the blocks it knows: a store finds what it holds of a block
 // at that number in a slice of small values without pointers, instead of
 // in maps of its own (one look-up in a table every store reads, not
-// several in each store's, and nothing for the collector to scan). A store
-// made without a shared table has one of its own.
+// several in each store's, and nothing for the collector to scan). It
+// numbers the outputs the stores hold in the same way, so that a store's
+// UTXO set is a bitmap (memory_utxos.go). A store made without a shared
+// table has one of its own.
 type BlockBytes struct {
 	mu     sync.Mutex
 	ids    map[chain.Hash]uint32
 	blocks []sharedBlock // by id
 	held   int           // blocks with bytes
+	// outIDs number the outputs stores hold; outs are their first values
+	// (memory_utxos.go).
+	outIDs map[chain.OutPoint]uint32
+	outs   []Output
 }
 
 // sharedBlock is the table's copy of a block's header and bytes, each set
@@ -78,6 +84,20 @@ func (t *BlockBytes) lookup(hash chain.Hash) (uint32, sharedBlock, bool) {
 	}
 	return id, t.blocks[id], true
 }
+
+// Number returns the table's number for hash, false when it has none.
+// Numbers are dense, from 0, and never change: an engine indexes its block
+// nodes by them (consensus.BlockNumbers).
+func (t *BlockBytes) Number(hash chain.Hash) (uint32, bool) {
+	t.mu.Lock()
+	id, ok := t.ids[hash]
+	t.mu.Unlock()
+	return id, ok
+}
+
+// Assign returns the table's number for hash, giving it the next one when
+// it has none.
+func (t *BlockBytes) Assign(hash chain.Hash) uint32 { return t.id(hash) }
 
 // at returns the table's copies of block id.
 func (t *BlockBytes) at(id uint32) sharedBlock {

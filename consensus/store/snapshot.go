@@ -43,7 +43,7 @@ func (m *Memory) Snapshot() (Snapshot, error) {
 		blocks:    slices.Clone(m.blocks),
 		undo:      maps.Clone(m.undo),
 		private:   maps.Clone(m.private),
-		utxos:     maps.Clone(m.utxos),
+		utxos:     m.utxos.clone(),
 		byAddress: make(map[chain.Address]map[chain.OutPoint]struct{}, len(m.byAddress)),
 		history:   make(map[chain.Address]map[[2]uint32]chain.Hash, len(m.history)),
 		txs:       maps.Clone(m.txs),
