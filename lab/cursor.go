@@ -28,7 +28,6 @@ type cursor struct {
 	// under it), the window's end (a node's own wake-up before it is
 	// handled in the window) and what the window's steps produced.
 	node    int32
-	active  []int32 // the nodes of the worker's part in the window
 	cause   eventKey
 	end     int64
 	local   []event // the current node's own wake-ups within the window

@@ -300,7 +300,7 @@ func (c *cursor) sendOn(n *simNode, peer int, li int32, m protocol.Message, size
 	if l.opt.TraceMessages {
 		c.trace.message(c.now, "sent", n.idx, peer, m.Kind(), size, messageHash(m))
 	}
-	c.push(event{t: depart + lk.latency, kind: evDeliver, link: li, epoch: lk.epoch, msg: m})
+	c.push(event{t: depart + lk.latency, kind: evDeliver, node: lk.to, link: li, epoch: lk.epoch, msg: m})
 }
 
 // deliver hands a message to the core at the far end of its link.

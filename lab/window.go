@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Stepping nodes on every core, with the same bytes out.
@@ -37,9 +38,12 @@ type windowRunner struct {
 	scratch []event
 	// byNode[i] holds node i's events of the current window, in order,
 	// each with its rank in the window (the order they left the queue);
-	// only the worker whose part holds node i touches it.
+	// active lists the nodes with events, in order of their first; next
+	// is the next of them a worker claims.
 	byNode [][]rankedEvent
 	taken  int32 // events taken off the queue for the window
+	active []int32
+	next   atomic.Int64
 	// minParallel is minParallelEvents (tests lower it); parallel counts
 	// the windows that used the workers.
 	minParallel int
@@ -150,54 +154,51 @@ func (w *windowRunner) run() bool {
 		}
 	}
 	w.taken = int32(take)
-	for _, c := range w.workers {
-		c.end = end
-	}
-	// Each worker takes the nodes n with n % workers == its number and
-	// finds their events itself: the split costs the loop nothing.
-	if take < w.minParallel || len(w.workers) == 1 {
-		w.work(w.workers[0], 0, 1, evs[:take])
-	} else {
-		w.parallel++
-		var wg sync.WaitGroup
-		for i, c := range w.workers[1:] {
-			wg.Go(func() { w.work(c, i+1, len(w.workers), evs[:take]) })
+	for i := range evs[:take] {
+		node := evs[i].node // the receiver, for a message
+		if len(w.byNode[node]) == 0 {
+			w.active = append(w.active, node)
 		}
-		w.work(w.workers[0], 0, len(w.workers), evs[:take]) // the loop's goroutine is a worker too
-		wg.Wait()
+		w.byNode[node] = append(w.byNode[node], rankedEvent{evs[i], int32(i)})
 	}
 	clear(evs) // the messages are the nodes' now
 	w.b.recycle(evs)
+	for _, c := range w.workers {
+		c.end = end
+	}
+	if take < w.minParallel || len(w.workers) == 1 {
+		w.work(w.workers[0])
+	} else {
+		w.parallel++
+		var wg sync.WaitGroup
+		for _, c := range w.workers[1:] {
+			wg.Go(func() { w.work(c) })
+		}
+		w.work(w.workers[0]) // the loop's goroutine is a worker too
+		wg.Wait()
+	}
 	w.merge()
+	for _, node := range w.active {
+		clear(w.byNode[node])
+		w.byNode[node] = w.byNode[node][:0]
+	}
+	w.active = w.active[:0]
+	w.next.Store(0)
 	w.taken = 0
 	return true
 }
 
-// work steps the window's events of the nodes of one part, each node's in
-// queue order.
-func (w *windowRunner) work(c *cursor, part, parts int, evs []event) {
-	l := w.l
-	active := c.active[:0]
-	for i := range evs {
-		e := &evs[i]
-		node := e.node
-		if e.kind == evDeliver {
-			node = l.links[e.link].to
+// work steps nodes of the window, each node's events in queue order, until
+// no node is left (a worker claims the next node when done with one).
+func (w *windowRunner) work(c *cursor) {
+	for {
+		k := w.next.Add(1) - 1
+		if k >= int64(len(w.active)) {
+			return
 		}
-		if int(node)%parts != part {
-			continue
-		}
-		if len(w.byNode[node]) == 0 {
-			active = append(active, node)
-		}
-		w.byNode[node] = append(w.byNode[node], rankedEvent{*e, int32(i)})
+		node := w.active[k]
+		c.runNode(w.l.nodes[node], w.byNode[node])
 	}
-	for _, node := range active {
-		c.runNode(l.nodes[node], w.byNode[node])
-		clear(w.byNode[node])
-		w.byNode[node] = w.byNode[node][:0]
-	}
-	c.active = active
 }
 
 // rankedEvent is an event of a window with its rank (the order it left
