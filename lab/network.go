@@ -308,25 +308,34 @@ func (c *cursor) deliver(e event) {
 	l := c.l
 	c.tally.inFlight--
 	lk := &l.links[e.link]
-	to, from := l.nodes[lk.to], l.nodes[lk.from]
-	if lk.epoch != e.epoch || !l.edgeState[e.link/2].up || to.cutOff(from.idx) {
+	to := l.nodes[lk.to]
+	if lk.epoch != e.epoch || !l.edgeState[e.link/2].up || to.cutOff(int(lk.from)) {
 		c.tally.stats.dropped++
 		return
 	}
 	c.tally.stats.delivered++
 	m := e.msg.(protocol.Message)
 	if l.opt.TraceMessages {
-		c.trace.message(c.now, "received", from.idx, to.idx, m.Kind(), messageSize(m), messageHash(m))
+		c.trace.message(c.now, "received", int(lk.from), to.idx, m.Kind(), messageSize(m), messageHash(m))
+	}
+	// GossipSub's seen cache: the p2p driver hands a gossiped block or
+	// transaction to the core once, from the first peer that sent it. The
+	// block the node saw last is recognised by its pointer (the lab carries
+	// one value per mined block), the others by id.
+	if nb, ok := m.(protocol.NewBlock); ok && to.seen.repeatsLast(nb.Block, c.now) {
+		c.tally.stats.duplicates++
+		return
 	}
 	if id, gossip := l.gossipID(m); gossip {
-		// GossipSub's seen cache: the p2p driver hands a gossiped block or
-		// transaction to the core once, from the first peer that sent it.
 		if !to.seen.add(id, c.now) {
 			c.tally.stats.duplicates++
 			return
 		}
+		if nb, ok := m.(protocol.NewBlock); ok {
+			to.seen.lastBlock = nb.Block
+		}
 	}
-	c.step(to, protocol.Received{From: from.name, Msg: m})
+	c.step(to, protocol.Received{From: l.nodes[lk.from].name, Msg: m})
 	c.afterReceive(to, m)
 }
 
@@ -356,6 +365,15 @@ type seenCache struct {
 	// are answered without the map.
 	last   chain.Hash
 	lastAt int64
+	// lastBlock is the block whose id is last, when the last id added was
+	// a block's.
+	lastBlock *chain.Block
+}
+
+// repeatsLast reports whether b is the block added last, still within the
+// TTL: a duplicate, known without its id.
+func (c *seenCache) repeatsLast(b *chain.Block, now int64) bool {
+	return b == c.lastBlock && c.lastBlock != nil && now-c.lastAt < seenTTL
 }
 
 const seenTTL = 120_000_000
@@ -371,7 +389,7 @@ func (c *seenCache) add(id chain.Hash, now int64) bool {
 		return false
 	}
 	c.at[id] = now
-	c.last, c.lastAt = id, now
+	c.last, c.lastAt, c.lastBlock = id, now, nil
 	if now-c.pruned > seenTTL {
 		c.pruned = now
 		for k, t := range c.at {

@@ -26,7 +26,7 @@ import (
 
 // minParallelEvents is the number of events a window must hold before it
 // is worth other goroutines; smaller windows run on the caller's.
-const minParallelEvents = 64
+const minParallelEvents = 8
 
 // windowRunner runs windows for one lab.
 type windowRunner struct {
@@ -48,46 +48,68 @@ type windowRunner struct {
 	// the windows that used the workers.
 	minParallel int
 	parallel    int
-	// out, sorted and later are the merge's buffers; unranked: a node's
-	// own wake-up ran in the window (its effects have no rank).
+	// out, order, count and later are the merge's buffers; unranked: a
+	// node's own wake-up ran in the window (its effects have no rank).
 	out      []effect
-	sorted   []effect
+	order    []effectAt
 	count    []int32
 	later    []laterNote
 	unranked bool
 }
 
-// byCause orders the window's effects by cause (and, for one cause, in the
-// order the step made them). Causes that left the queue order by rank, so
-// a counting sort does; a node's own wake-up has no rank, and then a
-// comparison sort does.
-func (w *windowRunner) byCause(out []effect) []effect {
+// enqueueByCause queues the window's effects in the order of their causes
+// (and, for one cause, in the order the step made them): the queue numbers
+// them, ties in time, in that order. Causes that left the queue order by
+// rank, so a counting sort places them, each effect copied once; a node's
+// own wake-up has no rank, and then a comparison sort does.
+func (w *windowRunner) enqueueByCause() {
+	l := w.l
 	if w.unranked {
+		out := w.out[:0]
+		for _, c := range w.workers {
+			out = append(out, c.out...)
+		}
 		slices.SortFunc(out, func(a, b effect) int {
 			if d := a.cause.compare(b.cause); d != 0 {
 				return d
 			}
 			return cmpInt(a.idx, b.idx)
 		})
-		return out
+		for i := range out {
+			l.enqueue(out[i].ev)
+		}
+		clear(out)
+		w.out = out[:0]
+		return
 	}
 	count := slices.Grow(w.count[:0], int(w.taken)+1)[:w.taken+1]
 	clear(count)
-	for i := range out {
-		count[out[i].cause.rank+1]++
+	total := 0
+	for _, c := range w.workers {
+		for i := range c.out {
+			count[c.out[i].cause.rank+1]++
+		}
+		total += len(c.out)
 	}
 	for r := 1; r < len(count); r++ {
 		count[r] += count[r-1]
 	}
-	sorted := slices.Grow(w.sorted[:0], len(out))[:len(out)]
-	for i := range out { // stable: a cause's effects keep their order
-		r := out[i].cause.rank
-		sorted[count[r]] = out[i]
-		count[r]++
+	order := slices.Grow(w.order[:0], total)[:total]
+	for k, c := range w.workers {
+		for i := range c.out { // stable: a cause's effects are one worker's, in order
+			r := c.out[i].cause.rank
+			order[count[r]] = effectAt{worker: int32(k), i: int32(i)}
+			count[r]++
+		}
 	}
-	w.count, w.sorted = count, out
-	return sorted
+	for _, o := range order {
+		l.enqueue(w.workers[o.worker].out[o.i].ev)
+	}
+	w.count, w.order = count, order
 }
+
+// effectAt names an effect: a worker and the index in its out.
+type effectAt struct{ worker, i int32 }
 
 // newWindowRunner returns nil when windows cannot help: a link without
 // latency (no span), or a test asking for one event at a time.
@@ -258,10 +280,9 @@ func (c *cursor) earliestLocal() int {
 // merge carries what the window's steps did into the lab, in event order.
 func (w *windowRunner) merge() {
 	l := w.l
-	out, later := w.out[:0], w.later[:0]
+	later := w.later[:0]
 	unranked := false
 	for _, c := range w.workers {
-		out = append(out, c.out...)
 		later = append(later, c.later...)
 		for _, h := range c.heldNotes {
 			r := l.blocks[h.id]
@@ -272,13 +293,8 @@ func (w *windowRunner) merge() {
 		unranked = unranked || c.ranUnranked
 	}
 	w.unranked = unranked
-	// Each worker's effects are in the order of its nodes; the queue
-	// numbers them (ties in time) in the order of their causes.
-	w.out = w.byCause(out)
-	for i := range w.out {
-		l.enqueue(w.out[i].ev)
-		w.out[i].ev.msg = nil
-	}
+	// Each worker's effects are in the order of its nodes.
+	w.enqueueByCause()
 	if len(later) > 0 {
 		slices.SortFunc(later, func(a, b laterNote) int {
 			if d := a.cause.compare(b.cause); d != 0 {
@@ -296,6 +312,7 @@ func (w *windowRunner) merge() {
 		w.writeLines()
 	}
 	for _, c := range w.workers {
+		clear(c.out) // the messages are the queue's now
 		c.out = c.out[:0]
 		c.later = c.later[:0]
 		c.heldNotes = c.heldNotes[:0]
