@@ -11,13 +11,14 @@ import (
 // chain) and is mostly long-lived, so Go's default collector pacing (a
 // cycle each time the heap doubles, GOGC=100) spends a fifth of the run
 // re-marking state that stays. Unless the user set GOGC or GOMEMLIMIT, a
-// run lets the heap grow 5x between cycles and caps it with a soft memory
+// run lets the heap grow 11x between cycles and caps it with a soft memory
 // limit instead: a few cycles while the heap is small, and no more memory
-// than the run needs near its end. The limit is 3 GiB or, for runs larger
+// than the limit near its end (1,000 x 2,016: 1.6 GB at most, 10% less CPU
+// than GOGC=400, docs/PERFORMANCE.md). The limit is 3 GiB or, for runs larger
 // than the 1,000 nodes x 2,016 blocks, one and a half times their
 // estimated live heap.
 const (
-	labGCPercent      = 400
+	labGCPercent      = 1000
 	labMinMemoryLimit = 3 << 30
 	// labBytesPerNodeBlock is the measured live heap per node and block
 	// (docs/PERFORMANCE.md), labBytesPerNode a node's fixed cost.
