@@ -77,6 +77,8 @@ type Lab struct {
 	nodes []*simNode
 	links []link
 	edges []edge
+	// edgeSlots[e] are edge e's entries in its nodes' neighbour lists.
+	edgeSlots [][2]int32
 	// active are the partitions in force (indexes into cfg.Partitions).
 	active []int
 

@@ -58,9 +58,24 @@ func (l *Lab) buildLinks() {
 
 // attachLinks gives every node its neighbours (after the nodes exist).
 func (l *Lab) attachLinks() {
+	l.edgeSlots = make([][2]int32, len(l.edges))
 	for i, e := range l.edges {
-		l.nodes[e.a].addNeighbour(e.b, int32(2*i), int32(i))
-		l.nodes[e.b].addNeighbour(e.a, int32(2*i+1), int32(i))
+		na, nb := l.nodes[e.a], l.nodes[e.b]
+		ia := na.addNeighbour(neighbour{peer: int32(e.b), edge: int32(i), link: int32(2 * i), back: int32(len(nb.nb)),
+			latency: l.links[2*i].latency})
+		ib := nb.addNeighbour(neighbour{peer: int32(e.a), edge: int32(i), link: int32(2*i + 1), back: int32(ia),
+			latency: l.links[2*i+1].latency})
+		l.edgeSlots[i] = [2]int32{int32(ia), int32(ib)}
+	}
+}
+
+// mirrorEdge copies edge e's state into its two nodes' neighbour entries.
+func (l *Lab) mirrorEdge(e int) {
+	a, b := l.edges[e].a, l.edges[e].b
+	up, epoch := l.edgeState[e].up, l.links[2*e].epoch
+	for k, n := range [2]int{a, b} {
+		x := &l.nodes[n].nb[l.edgeSlots[e][k]]
+		x.up, x.epoch = up, epoch
 	}
 }
 
@@ -136,6 +151,7 @@ func (l *Lab) connect(e int) {
 		return
 	}
 	st.up = true
+	l.mirrorEdge(e)
 	l.trace.link(l.now, "connected", a, b)
 	na, nb := l.nodes[a], l.nodes[b]
 	delete(na.cut, b)
@@ -157,6 +173,7 @@ func (l *Lab) disconnect(e int, skip int) {
 		l.links[li].epoch++
 		l.links[li].busyUntil = 0
 	}
+	l.mirrorEdge(e)
 	a, b := l.edges[e].a, l.edges[e].b
 	delete(l.nodes[a].cut, b)
 	delete(l.nodes[b].cut, a)
@@ -175,22 +192,18 @@ func (l *Lab) disconnect(e int, skip int) {
 // a delay (or when a ban ends), as the node's dialer does. The delay keeps
 // a step from touching another node, which a window's steps may not (see
 // window.go).
-func (c *cursor) dropped(n *simNode, peer int) {
+func (c *cursor) dropped(n *simNode, x *neighbour) {
 	if n.cut == nil {
 		n.cut = map[int]bool{}
 	}
-	n.cut[peer] = true
-	e := n.edgeTo[peer]
-	c.push(event{t: c.now + c.l.links[n.linkTo[peer]].latency, kind: evDrop, node: int32(n.idx), link: e,
-		epoch: c.l.links[2*e].epoch})
+	n.cut[int(x.peer)] = true
+	c.push(event{t: c.now + x.latency, kind: evDrop, node: int32(n.idx), link: x.edge, epoch: x.epoch})
 }
 
 // banned handles a core's Ban of a peer: the connection is not redialled
 // before until (the lab learns of it with the drop, a link latency later).
-func (c *cursor) banned(n *simNode, peer int, until int64) {
-	e := n.edgeTo[peer]
-	c.push(event{t: c.now + c.l.links[n.linkTo[peer]].latency, kind: evBan, node: int32(n.idx), link: e,
-		epoch: c.l.links[2*e].epoch, msg: until})
+func (c *cursor) banned(n *simNode, x *neighbour, until int64) {
+	c.push(event{t: c.now + x.latency, kind: evBan, node: int32(n.idx), link: x.edge, epoch: x.epoch, msg: until})
 }
 
 // dropConnection takes down the connection a node dropped (evDrop), unless
@@ -258,8 +271,8 @@ func (l *Lab) churn(i int) {
 			return
 		}
 		l.trace.nodeEvent(l.now, "leave", c.Node)
-		for _, e := range n.edges {
-			l.disconnect(int(e), -1)
+		for _, x := range n.nb {
+			l.disconnect(int(x.edge), -1)
 		}
 		n.online = false
 	case "join":
@@ -268,29 +281,29 @@ func (l *Lab) churn(i int) {
 		}
 		n.online = true
 		l.trace.nodeEvent(l.now, "join", c.Node)
-		for _, e := range n.edges {
-			l.connect(int(e))
+		for _, x := range n.nb {
+			l.connect(int(x.edge))
 		}
 	}
 	l.rescheduleMining()
 }
 
-// send puts a message on the link from n to peer; it is lost when the
-// connection is down.
-func (c *cursor) send(n *simNode, peer int, m protocol.Message, size int) {
-	c.sendOn(n, peer, n.linkTo[peer], m, size)
-}
-
-// sendOn is send for a caller that knows the link li from n to peer.
-func (c *cursor) sendOn(n *simNode, peer int, li int32, m protocol.Message, size int) {
-	l := c.l
-	if !l.edgeState[li/2].up {
+// sendTo puts a message on the link from n to a neighbour; it is lost
+// when the connection is down.
+func (c *cursor) sendTo(n *simNode, x *neighbour, m protocol.Message, size int) {
+	if !x.up {
 		c.tally.stats.dropped++
 		return
 	}
-	lk := &l.links[li] // n's side of the link: only n's steps write it
+	c.transmit(n, x, m, size)
+}
+
+// transmit sends on a connection that is up.
+func (c *cursor) transmit(n *simNode, x *neighbour, m protocol.Message, size int) {
+	l := c.l
 	depart := c.now
 	if bw := l.cfg.BandwidthMbps; bw > 0 {
+		lk := &l.links[x.link] // n's side of the link: only n's steps write it
 		depart = max(depart, lk.busyUntil) + int64(math.Ceil(float64(size)*8/bw))
 		lk.busyUntil = depart
 	}
@@ -298,25 +311,26 @@ func (c *cursor) sendOn(n *simNode, peer int, li int32, m protocol.Message, size
 	c.tally.stats.bytes += uint64(size)
 	c.tally.inFlight++
 	if l.opt.TraceMessages {
-		c.trace.message(c.now, "sent", n.idx, peer, m.Kind(), size, messageHash(m))
+		c.trace.message(c.now, "sent", n.idx, int(x.peer), m.Kind(), size, messageHash(m))
 	}
-	c.push(event{t: depart + lk.latency, kind: evDeliver, node: lk.to, link: li, epoch: lk.epoch, msg: m})
+	c.push(event{t: depart + x.latency, kind: evDeliver, node: x.peer, link: int32(x.back), epoch: x.epoch, msg: m})
 }
 
 // deliver hands a message to the core at the far end of its link.
 func (c *cursor) deliver(e event) {
 	l := c.l
 	c.tally.inFlight--
-	lk := &l.links[e.link]
-	to := l.nodes[lk.to]
-	if lk.epoch != e.epoch || !l.edgeState[e.link/2].up || to.cutOff(int(lk.from)) {
+	to := l.nodes[e.node]
+	x := &to.nb[e.link] // the receiver's view of the connection
+	from := int(x.peer)
+	if x.epoch != e.epoch || !x.up || to.cutOff(from) {
 		c.tally.stats.dropped++
 		return
 	}
 	c.tally.stats.delivered++
 	m := e.msg.(protocol.Message)
 	if l.opt.TraceMessages {
-		c.trace.message(c.now, "received", int(lk.from), to.idx, m.Kind(), messageSize(m), messageHash(m))
+		c.trace.message(c.now, "received", from, to.idx, m.Kind(), messageSize(m), messageHash(m))
 	}
 	// GossipSub's seen cache: the p2p driver hands a gossiped block or
 	// transaction to the core once, from the first peer that sent it. The
@@ -335,7 +349,7 @@ func (c *cursor) deliver(e event) {
 			to.seen.lastBlock = nb.Block
 		}
 	}
-	c.step(to, protocol.Received{From: l.nodes[lk.from].name, Msg: m})
+	c.step(to, protocol.Received{From: l.nodes[from].name, Msg: m})
 	c.afterReceive(to, m)
 }
 

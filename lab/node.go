@@ -25,13 +25,10 @@ type simNode struct {
 	payTo  *chain.Address // derived when the node first mines (payAddress)
 	online bool
 
-	// linkTo and edgeTo map a neighbour to the directed link towards it
-	// and to the undirected edge; edges lists the node's edges in order.
-	linkTo map[int]int32
-	edgeTo map[int]int32
-	neigh  []int
-	edges  []int32
-	links  []int32 // links[i] is the directed link towards neigh[i]
+	// nb are the node's neighbours in the order of the edges; slotOf maps
+	// a neighbour's index to its entry.
+	nb     []neighbour
+	slotOf map[int]int32
 
 	miner    int      // index in cfg.Miners, -1 when the node does not mine
 	strategy strategy // nil when the node does not mine
@@ -118,8 +115,7 @@ func newSimNode(l *Lab, i int, shared sharedStore, slack time.Duration) (*simNod
 		engine: eng,
 		pool:   pool,
 		core:   core,
-		linkTo: map[int]int32{},
-		edgeTo: map[int]int32{},
+		slotOf: map[int]int32{},
 		miner:  -1,
 		tip:    tip.Hash,
 		tipH:   tip.Height,
@@ -135,12 +131,32 @@ func (n *simNode) payAddress() chain.Address {
 	return *n.payTo
 }
 
-func (n *simNode) addNeighbour(peer int, li, e int32) {
-	n.linkTo[peer] = li
-	n.edgeTo[peer] = e
-	n.neigh = append(n.neigh, peer)
-	n.edges = append(n.edges, e)
-	n.links = append(n.links, li)
+// neighbour is a node's view of one connection: what its steps read on
+// every message, kept with the node rather than in the lab's tables (a
+// node's own cache lines; the lab updates the copies when a connection
+// comes up or goes down, between windows).
+type neighbour struct {
+	peer    int32
+	edge    int32  // the undirected edge
+	link    int32  // the directed link towards peer
+	back    int32  // the index of this node in peer's nb
+	up      bool   // the edge's state (edgeState.up)
+	epoch   uint32 // the links' connection epoch
+	latency int64  // the link's towards peer
+}
+
+func (n *simNode) addNeighbour(x neighbour) int {
+	n.slotOf[int(x.peer)] = int32(len(n.nb))
+	n.nb = append(n.nb, x)
+	return len(n.nb) - 1
+}
+
+// neighbourOf returns n's entry for peer (nil: not a neighbour).
+func (n *simNode) neighbourOf(peer int) *neighbour {
+	if k, ok := n.slotOf[peer]; ok {
+		return &n.nb[k]
+	}
+	return nil
 }
 
 // peerIndex turns a core's peer id back into a node index.
@@ -181,7 +197,8 @@ func (c *cursor) applyActions(n *simNode, actions []protocol.Action) {
 		switch a := a.(type) {
 		case protocol.Send:
 			peer := peerIndex(a.To)
-			if _, ok := n.linkTo[peer]; !ok || n.cutOff(peer) {
+			x := n.neighbourOf(peer)
+			if x == nil || n.cutOff(peer) {
 				continue
 			}
 			msg := a.Msg
@@ -191,7 +208,7 @@ func (c *cursor) applyActions(n *simNode, actions []protocol.Action) {
 					continue
 				}
 			}
-			c.send(n, peer, msg, messageSize(msg))
+			c.sendTo(n, x, msg, messageSize(msg))
 		case protocol.Publish:
 			if nb, ok := a.Msg.(protocol.NewBlock); ok && a.From != "" && n.strategy != nil && !n.strategy.relays(nb.Block) {
 				continue // the miner's policy keeps a competitor's block to itself
@@ -199,8 +216,8 @@ func (c *cursor) applyActions(n *simNode, actions []protocol.Action) {
 			c.publish(n, a.Msg, peerIndex(a.From))
 		case protocol.Disconnect:
 			if peer := peerIndex(a.Peer); peer >= 0 {
-				if _, ok := n.edgeTo[peer]; ok {
-					c.dropped(n, peer)
+				if x := n.neighbourOf(peer); x != nil {
+					c.dropped(n, x)
 				}
 			}
 		case protocol.Penalised:
@@ -208,8 +225,8 @@ func (c *cursor) applyActions(n *simNode, actions []protocol.Action) {
 		case protocol.Ban:
 			c.trace.link(c.now, "banned", n.idx, peerIndex(a.Peer))
 			if peer := peerIndex(a.Peer); peer >= 0 {
-				if _, ok := n.edgeTo[peer]; ok {
-					c.banned(n, peer, a.Until.Sub(wall(0)).Microseconds())
+				if x := n.neighbourOf(peer); x != nil {
+					c.banned(n, x, a.Until.Sub(wall(0)).Microseconds())
 				}
 			}
 		case protocol.TipChanged:
@@ -249,9 +266,10 @@ func (c *cursor) wake(e event) {
 // came from (-1: of local origin).
 func (c *cursor) publish(n *simNode, m protocol.Message, from int) {
 	size := messageSize(m)
-	for i, peer := range n.neigh {
-		if peer != from && c.l.edgeState[n.edges[i]].up && !n.cutOff(peer) {
-			c.sendOn(n, peer, n.links[i], m, size)
+	for i := range n.nb {
+		x := &n.nb[i]
+		if int(x.peer) != from && x.up && !n.cutOff(int(x.peer)) {
+			c.transmit(n, x, m, size)
 		}
 	}
 }

@@ -29,7 +29,7 @@ type event struct {
 	seq   uint64
 	kind  eventKind
 	node  int32  // evDeliver: the receiver; evWake: the node; evDrop, evBan: the node that dropped or banned
-	link  int32  // evDeliver: the directed link; evPartition/evHeal/evChurn: index in the config
+	link  int32  // evDeliver: the sender's entry in the receiver's neighbours; evPartition/evHeal/evChurn: index in the config
 	epoch uint32 // evDeliver, evDrop, evBan: the link's connection epoch then; evMine: the draw
 	msg   any    // evDeliver: the message; evBan: the ban's end (int64 microseconds)
 }
