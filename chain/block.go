@@ -39,6 +39,18 @@ func (b *Block) Serialize() []byte {
 	return buf
 }
 
+// BlockTxCount reads the transaction count of a serialized block without
+// decoding its transactions (getblockheader's nTx).
+func BlockTxCount(data []byte) (int, error) {
+	r := reader{buf: data}
+	r.header()
+	n := r.count(minTxSize)
+	if r.err != nil {
+		return 0, r.err
+	}
+	return n, nil
+}
+
 // DecodeBlock decodes a block that fills data exactly.
 func DecodeBlock(data []byte) (*Block, error) {
 	r := reader{buf: data}

@@ -137,7 +137,17 @@ func (s *Server) getBlockHeader(_ context.Context, p *params) (any, error) {
 	if !verbose {
 		return hex.EncodeToString(info.Header.Serialize()), nil
 	}
-	return s.headerJSON(info, tip), nil
+	m := s.headerJSON(info, tip)
+	// Core's nTx: the block's transaction count, 0 while only the header
+	// is known.
+	nTx := 0
+	s.node.View(func(e ChainView, _ Mempool) {
+		if data, err := e.BlockBytes(info.Hash); err == nil {
+			nTx, _ = chain.BlockTxCount(data)
+		}
+	})
+	m["nTx"] = nTx
+	return m, nil
 }
 
 func (s *Server) getBlock(_ context.Context, p *params) (any, error) {

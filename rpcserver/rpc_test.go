@@ -199,13 +199,24 @@ func TestRPCTransactions(t *testing.T) {
 	if len(pool) != 1 || pool[0] != txid {
 		t.Fatalf("mempool %v", pool)
 	}
+	var info map[string]any
+	json.Unmarshal(call(t, c, "getmempoolinfo"), &info)
+	if info["size"].(float64) != 1 || info["total_fee"].(float64) != 0.00001 {
+		t.Fatalf("getmempoolinfo: %v, want size 1 and total_fee 0.00001 (100 in, 99.99999 out)", info)
+	}
 	carol := consensustest.Address("carol").Encode(prefix)
 	var unspent []map[string]any
 	json.Unmarshal(call(t, c, "listunspent", 0, 9999999, []string{carol}), &unspent)
 	if len(unspent) != 1 || unspent[0]["confirmations"].(float64) != 0 {
 		t.Fatalf("listunspent: %v", unspent)
 	}
-	call(t, c, "generatetoaddress", 1, consensustest.Address("miner").Encode(prefix))
+	var mined []string
+	json.Unmarshal(call(t, c, "generatetoaddress", 1, consensustest.Address("miner").Encode(prefix)), &mined)
+	var header map[string]any
+	json.Unmarshal(call(t, c, "getblockheader", mined[0]), &header)
+	if header["nTx"].(float64) != 2 {
+		t.Fatalf("getblockheader nTx %v, want 2 (coinbase and the payment)", header["nTx"])
+	}
 	json.Unmarshal(call(t, c, "getrawmempool"), &pool)
 	if len(pool) != 0 {
 		t.Fatalf("mempool after block: %v", pool)

@@ -310,6 +310,7 @@ func (s *Server) getMempoolInfo(_ context.Context, p *params) (any, error) {
 		"size":             info.Size,
 		"bytes":            info.Bytes,
 		"usage":            info.Bytes,
+		"total_fee":        coins(info.TotalFee),
 		"maxmempool":       info.MaxBytes,
 		"mempoolminfee":    info.MinFeeRate,
 		"minrelaytxfee":    info.MinRelayFeeRate,
