@@ -91,12 +91,16 @@ func FuzzDecodeBlock(f *testing.F) {
 		f.Add(append(b.Header.Serialize(), seed...))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		count, countErr := chain.BlockTxCount(data) // never panics either
 		blk, err := chain.DecodeBlock(data)
 		if err != nil {
 			if blk != nil {
 				t.Fatalf("DecodeBlock returned a block with error %v", err)
 			}
 			return
+		}
+		if countErr != nil || count != len(blk.Transactions) {
+			t.Fatalf("BlockTxCount = %d, %v; the block holds %d", count, countErr, len(blk.Transactions))
 		}
 		if got := blk.Serialize(); !bytes.Equal(got, data) {
 			t.Fatalf("Serialize(DecodeBlock(%x)) = %x", data, got)
