@@ -44,6 +44,30 @@ func waitSameTip(t testing.TB, timeout time.Duration, nodes ...*e2e.Proc) string
 	return tip
 }
 
+// waitHeight waits until every node's best block is at height h or above.
+func waitHeight(t testing.TB, timeout time.Duration, h int, nodes ...*e2e.Proc) {
+	t.Helper()
+	e2e.WaitFor(t, timeout, "the nodes to reach the height mined", func() bool {
+		for _, n := range nodes {
+			if n.Height() < h {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// sameTip reports whether every node answers the same best block hash now.
+func sameTip(nodes ...*e2e.Proc) bool {
+	tip := nodes[0].BestHash()
+	for _, n := range nodes[1:] {
+		if n.BestHash() != tip {
+			return false
+		}
+	}
+	return tip != ""
+}
+
 // noPanic fails the test if a node's log shows a Go panic.
 func noPanic(t testing.TB, nodes ...*e2e.Proc) {
 	t.Helper()
