@@ -92,6 +92,15 @@ func (a eventKey) compare(b eventKey) int {
 	}
 }
 
+// inCauseOrder orders two things a window's steps did: by their causes,
+// then, for one cause, in the order the step did them.
+func inCauseOrder(ac eventKey, ai int, bc eventKey, bi int) int {
+	if d := ac.compare(bc); d != 0 {
+		return d
+	}
+	return cmpInt(ai, bi)
+}
+
 func cmpInt[T int64 | uint64 | int32 | int](a, b T) int {
 	switch {
 	case a < b:

@@ -9,11 +9,11 @@ import (
 	"github.com/devchain/devchain/protocol"
 )
 
-// link is one direction of a connection between two nodes. Its latency is
+// link is one direction of a connection between two nodes (links 2e and
+// 2e+1 are edge e from a to b and back). Its latency is
 // drawn once; with a bandwidth, messages queue behind each other (busyUntil),
 // so a link delivers in the order it was given messages.
 type link struct {
-	from, to  int32
 	latency   int64 // microseconds
 	busyUntil int64
 	// epoch changes when the connection drops: a message sent in an older
@@ -51,8 +51,8 @@ func (l *Lab) buildLinks() {
 		if v, ok := override[[2]int{e.b, e.a}]; ok {
 			ba = v
 		}
-		l.links[2*i] = link{from: int32(e.a), to: int32(e.b), latency: ab}
-		l.links[2*i+1] = link{from: int32(e.b), to: int32(e.a), latency: ba}
+		l.links[2*i] = link{latency: ab}
+		l.links[2*i+1] = link{latency: ba}
 	}
 }
 

@@ -69,12 +69,7 @@ func (w *windowRunner) enqueueByCause() {
 		for _, c := range w.workers {
 			out = append(out, c.out...)
 		}
-		slices.SortFunc(out, func(a, b effect) int {
-			if d := a.cause.compare(b.cause); d != 0 {
-				return d
-			}
-			return cmpInt(a.idx, b.idx)
-		})
+		slices.SortFunc(out, func(a, b effect) int { return inCauseOrder(a.cause, a.idx, b.cause, b.idx) })
 		for i := range out {
 			l.enqueue(out[i].ev)
 		}
@@ -296,12 +291,7 @@ func (w *windowRunner) merge() {
 	// Each worker's effects are in the order of its nodes.
 	w.enqueueByCause()
 	if len(later) > 0 {
-		slices.SortFunc(later, func(a, b laterNote) int {
-			if d := a.cause.compare(b.cause); d != 0 {
-				return d
-			}
-			return cmpInt(a.idx, b.idx)
-		})
+		slices.SortFunc(later, func(a, b laterNote) int { return inCauseOrder(a.cause, a.idx, b.cause, b.idx) })
 		for i, n := range later {
 			n.do(l)
 			later[i].do = nil
