@@ -1,6 +1,9 @@
 package lab
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // buckets holds a windowed run's one-node events (messages arriving,
 // wake-ups) by time slot of one span: slot k holds the events of
@@ -128,7 +131,7 @@ func (b *buckets) popKey() int64 {
 // order: an LSD radix sort on the time within the slot, 11 bits a pass.
 // tmp is scratch space; the sorted events are returned (in evs or tmp).
 func sortByTime(evs, tmp []event, start, span int64) ([]event, []event) {
-	if slices.IsSortedFunc(evs, func(a, b event) int { return cmpInt(a.t, b.t) }) {
+	if slices.IsSortedFunc(evs, func(a, b event) int { return cmp.Compare(a.t, b.t) }) {
 		return evs, tmp // one latency for every link: the usual case
 	}
 	const bits = 11

@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"cmp"
+
 	"github.com/devchain/devchain/chain"
 	"github.com/devchain/devchain/protocol"
 )
@@ -84,11 +86,11 @@ type eventKey struct {
 func (a eventKey) compare(b eventKey) int {
 	switch {
 	case a.t != b.t:
-		return cmpInt(a.t, b.t)
+		return cmp.Compare(a.t, b.t)
 	case a.seq != b.seq:
-		return cmpInt(a.seq, b.seq)
+		return cmp.Compare(a.seq, b.seq)
 	default:
-		return cmpInt(a.node, b.node)
+		return cmp.Compare(a.node, b.node)
 	}
 }
 
@@ -98,17 +100,7 @@ func inCauseOrder(ac eventKey, ai int, bc eventKey, bi int) int {
 	if d := ac.compare(bc); d != 0 {
 		return d
 	}
-	return cmpInt(ai, bi)
-}
-
-func cmpInt[T int64 | uint64 | int32 | int](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(ai, bi)
 }
 
 // effect is an event a worker's step scheduled for the lab's queue, filed

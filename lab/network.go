@@ -10,9 +10,9 @@ import (
 )
 
 // link is one direction of a connection between two nodes (links 2e and
-// 2e+1 are edge e from a to b and back). Its latency is
-// drawn once; with a bandwidth, messages queue behind each other (busyUntil),
-// so a link delivers in the order it was given messages.
+// 2e+1 are edge e from a to b and back). Its latency is drawn once; with a
+// bandwidth, messages queue behind each other (busyUntil), so a link
+// delivers in the order it was given messages.
 type link struct {
 	latency   int64 // microseconds
 	busyUntil int64

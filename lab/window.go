@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"cmp"
 	"runtime"
 	"slices"
 	"sync"
@@ -48,23 +49,22 @@ type windowRunner struct {
 	// the windows that used the workers.
 	minParallel int
 	parallel    int
-	// out, order, count and later are the merge's buffers; unranked: a
-	// node's own wake-up ran in the window (its effects have no rank).
-	out      []effect
-	order    []effectAt
-	count    []int32
-	later    []laterNote
-	unranked bool
+	// out, order, count and later are the merge's buffers.
+	out   []effect
+	order []effectAt
+	count []int32
+	later []laterNote
 }
 
 // enqueueByCause queues the window's effects in the order of their causes
 // (and, for one cause, in the order the step made them): the queue numbers
 // them, ties in time, in that order. Causes that left the queue order by
 // rank, so a counting sort places them, each effect copied once; a node's
-// own wake-up has no rank, and then a comparison sort does.
-func (w *windowRunner) enqueueByCause() {
+// own wake-up has no rank (unranked: one ran), and then a comparison sort
+// does.
+func (w *windowRunner) enqueueByCause(unranked bool) {
 	l := w.l
-	if w.unranked {
+	if unranked {
 		out := w.out[:0]
 		for _, c := range w.workers {
 			out = append(out, c.out...)
@@ -164,7 +164,7 @@ func (w *windowRunner) run() bool {
 			return 1
 		})
 		rest := evs[take:]
-		slices.SortStableFunc(rest, func(a, b event) int { return cmpInt(a.seq, b.seq) })
+		slices.SortStableFunc(rest, func(a, b event) int { return cmp.Compare(a.seq, b.seq) })
 		w.b.putBack(rest)
 		if take == 0 {
 			return false
@@ -287,9 +287,8 @@ func (w *windowRunner) merge() {
 		l.now = max(l.now, c.maxNow)
 		unranked = unranked || c.ranUnranked
 	}
-	w.unranked = unranked
 	// Each worker's effects are in the order of its nodes.
-	w.enqueueByCause()
+	w.enqueueByCause(unranked)
 	if len(later) > 0 {
 		slices.SortFunc(later, func(a, b laterNote) int { return inCauseOrder(a.cause, a.idx, b.cause, b.idx) })
 		for i, n := range later {

@@ -20,8 +20,9 @@ import (
 const (
 	labGCPercent      = 1000
 	labMinMemoryLimit = 3 << 30
-	// labBytesPerNodeBlock is the measured live heap per node and block
-	// (docs/PERFORMANCE.md), labBytesPerNode a node's fixed cost.
+	// labBytesPerNodeBlock bounds the live heap per node and block from
+	// above (about 0.7 kB measured, docs/PERFORMANCE.md: a limit too low
+	// costs more than one too high), labBytesPerNode a node's fixed cost.
 	labBytesPerNodeBlock = 1200
 	labBytesPerNode      = 200 << 10
 )
